@@ -17,9 +17,7 @@ function(babelwatch_add_test)
   target_compile_definitions(${ARG_NAME} PRIVATE
     TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
     SHARED_DIR="${BABELWATCH_SHARED_DIR}")
-  set(labels ${ARG_LABELS})
-  if(NOT labels)
-    set(labels unit)
-  endif()
+  # Every case is labelled with its binary's name, so `ctest -L feeds_test` runs one binary.
+  set(labels ${ARG_NAME} ${ARG_LABELS})
   catch_discover_tests(${ARG_NAME} PROPERTIES LABELS "${labels}" TIMEOUT 300)
 endfunction()

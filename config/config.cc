@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <regex>
@@ -291,7 +292,15 @@ void ReadFetch(Reader& r, const toml::table& root, Config* c) {
   }
 }
 
-void ReadFeeds(Reader& r, const toml::table& root, Config* c) {
+void ExpandConfigDir(std::string* url, std::string_view config_dir) {
+  static constexpr std::string_view kVar = "${config_dir}";
+  for (size_t pos = url->find(kVar); pos != std::string::npos; pos = url->find(kVar, pos)) {
+    url->replace(pos, kVar.size(), config_dir);
+    pos += config_dir.size();
+  }
+}
+
+void ReadFeeds(Reader& r, const toml::table& root, std::string_view config_dir, Config* c) {
   const toml::array* arr = r.Array(root, "feeds", "");
   if (arr == nullptr) return;
   std::set<std::string> ids;
@@ -307,6 +316,7 @@ void ReadFeeds(Reader& r, const toml::table& root, Config* c) {
     feeds::FeedOptions feed;
     r.String(*t, "id", path, &feed.id);
     r.String(*t, "url", path, &feed.url);
+    ExpandConfigDir(&feed.url, config_dir);
     r.String(*t, "language", path, &feed.language);
     r.Duration(*t, "interval", path, &feed.interval_s, kMsPerSecond, kMsPerSecond,
                86400 * kMsPerSecond);
@@ -504,7 +514,8 @@ Result<int64_t> ParseDurationMs(std::string_view text) {
   return value * factor;
 }
 
-Result<Config> ParseConfig(std::string_view toml_text, std::string_view name) {
+Result<Config> ParseConfig(std::string_view toml_text, std::string_view name,
+                           std::string_view config_dir) {
   toml::parse_result parsed = toml::parse(toml_text, std::string(name));
   if (!parsed) {
     const toml::parse_error& e = parsed.error();
@@ -526,7 +537,7 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view name) {
     if (c.store.state_dir.empty()) r.Fail("store.state_dir", "must not be empty", t);
   }
   ReadFetch(r, root, &c);
-  ReadFeeds(r, root, &c);
+  ReadFeeds(r, root, config_dir, &c);
   ReadDetect(r, root, &c);
   ReadAlert(r, root, &c);
   if (!errors.empty()) {
@@ -545,7 +556,9 @@ Result<Config> LoadConfigFile(const std::string& path) {
   if (in.bad()) return InvalidArgument(path + ": read error");
   std::string text = buffer.str();
   if (text.size() > (4u << 20)) return InvalidArgument(path + ": larger than 4 MiB");
-  return ParseConfig(text, path);
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::absolute(path, ec).parent_path();
+  return ParseConfig(text, path, ec ? std::string() : dir.lexically_normal().string());
 }
 
 }  // namespace babelwatch::config

@@ -33,8 +33,11 @@ struct Config {
 using ConfigErrors = std::vector<std::string>;
 
 // Parses and validates TOML text. `name` prefixes every message. On failure the error is
-// kInvalidArgument and its message holds every problem, one per line.
-[[nodiscard]] Result<Config> ParseConfig(std::string_view toml_text, std::string_view name);
+// kInvalidArgument and its message holds every problem, one per line. "${config_dir}" in a
+// feed URL is replaced by `config_dir` (the config file's absolute directory when loaded from
+// a file), so a config can name feed files beside it: url = "file://${config_dir}/feed.xml".
+[[nodiscard]] Result<Config> ParseConfig(std::string_view toml_text, std::string_view name,
+                                         std::string_view config_dir = "");
 
 // Reads and parses a file; a missing or unreadable file is kNotFound / kInvalidArgument.
 [[nodiscard]] Result<Config> LoadConfigFile(const std::string& path);

@@ -137,6 +137,13 @@ TEST_CASE("Config: a missing file is NotFound with its path", "[config]") {
   CHECK_THAT(c.error().message, Catch::Contains("/nonexistent/babelwatch.toml"));
 }
 
+TEST_CASE("Config: ${config_dir} in a feed URL is the config file's directory", "[config]") {
+  auto c = ParseConfig("[[feeds]]\nid='d'\nurl='file://${config_dir}/feeds/a.xml'\n", "t.toml",
+                       "/etc/babelwatch");
+  REQUIRE(c.has_value());
+  CHECK(c->feeds.feeds[0].url == "file:///etc/babelwatch/feeds/a.xml");
+}
+
 TEST_CASE("ParseDurationMs: units and bad input", "[config]") {
   CHECK(*ParseDurationMs("90") == 90'000);
   CHECK(*ParseDurationMs("90s") == 90'000);

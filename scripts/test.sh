@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything, and runs the whole test suite: the unit and
+# integration tests, then the sanitizer builds (ASan+UBSan for parsers, config, store and
+# alert; TSan for the sketch index). Prints "tests: N passed, N failed" last.
+# Options via environment: BUILD_DIR (default build), JOBS (default 2), SKIP_SANITIZERS=1.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+JOBS=${JOBS:-2}
+SHARED_DIR=${SHARED_DIR:-$(cd .. && pwd)/shared}
+
+scripts/install-deps.sh --test || exit 2
+
+passed=0
+failed=0
+# Runs ctest in $1 with the remaining arguments and adds its counts to the totals.
+run_ctest() {
+  local dir=$1
+  shift
+  local log
+  log=$(mktemp)
+  (cd "$dir" && ctest --output-on-failure -j"$JOBS" "$@") 2>&1 | tee "$log"
+  local line
+  line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$log" | tail -1)
+  if [[ -z "$line" ]]; then
+    echo "test.sh: no ctest summary in $dir" >&2
+    failed=$((failed + 1))
+  else
+    local total nfail
+    total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+    nfail=$(sed -E 's/.*, ([0-9]+) tests failed.*/\1/' <<<"$line")
+    passed=$((passed + total - nfail))
+    failed=$((failed + nfail))
+  fi
+  rm -f "$log"
+}
+
+build() {
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -DBABELWATCH_SHARED_DIR="$SHARED_DIR" "$@" >"$dir.configure.log" 2>&1 ||
+    { cat "$dir.configure.log"; return 1; }
+  rm -f "$dir.configure.log"
+}
+
+start=$(date +%s)
+if build "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBABELWATCH_WARNINGS_AS_ERRORS=ON &&
+   cmake --build "$BUILD_DIR" -j"$JOBS"; then
+  run_ctest "$BUILD_DIR"
+else
+  echo "test.sh: the main build failed" >&2
+  failed=$((failed + 1))
+fi
+echo "test.sh: main build and tests took $(( $(date +%s) - start )) s"
+
+if [[ "${SKIP_SANITIZERS:-0}" != 1 ]]; then
+  start=$(date +%s)
+  ASAN_TARGETS=(core_test config_test feeds_test store_test alert_test)
+  if build "$BUILD_DIR-asan" -DCMAKE_BUILD_TYPE=Debug -DBABELWATCH_BUILD_BENCH=OFF \
+       -DBABELWATCH_SANITIZE=address,undefined &&
+     cmake --build "$BUILD_DIR-asan" -j"$JOBS" --target "${ASAN_TARGETS[@]}"; then
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+      run_ctest "$BUILD_DIR-asan" -L "^($(IFS='|'; echo "${ASAN_TARGETS[*]}"))\$"
+  else
+    echo "test.sh: the ASan+UBSan build failed" >&2
+    failed=$((failed + 1))
+  fi
+  if build "$BUILD_DIR-tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBABELWATCH_BUILD_BENCH=OFF \
+       -DBABELWATCH_SANITIZE=thread &&
+     cmake --build "$BUILD_DIR-tsan" -j"$JOBS" --target detect_index_test; then
+    TSAN_OPTIONS=halt_on_error=1 run_ctest "$BUILD_DIR-tsan" -L '^detect_index_test$'
+  else
+    echo "test.sh: the TSan build failed" >&2
+    failed=$((failed + 1))
+  fi
+  echo "test.sh: sanitizer builds and tests took $(( $(date +%s) - start )) s"
+fi
+
+echo "tests: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
