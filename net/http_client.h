@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,21 +22,23 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
-  Headers headers;                  // sent as given
-  std::string body;                 // for POST/PUT
+  Headers headers;   // sent as given
+  std::string body;  // for POST/PUT
   int connect_timeout_ms = 10'000;
   int total_timeout_ms = 30'000;
   int64_t max_body_bytes = 16 << 20;  // after decompression; larger -> kResourceExhausted
   int max_redirects = 5;
-  bool allow_file_scheme = false;   // file:// only when the caller allows it (configured feeds)
+  bool allow_file_scheme = false;  // file:// only when the caller allows it (configured feeds)
 };
 
 struct HttpResponse {
   int status = 0;
-  Headers headers;                  // names lower-cased, from the final response
-  std::string body;                 // decoded (gzip/deflate/br)
-  std::string effective_url;        // after redirects
-  // Permanent redirects (301/308) seen on the way, in order: the caller may update its URL.
+  Headers headers;            // names lower-cased, from the final response
+  std::string body;           // decoded (gzip/deflate/br)
+  std::string effective_url;  // after redirects
+  // Permanent redirects (301/308) seen on the way, in order, counting only the leading run of
+  // permanent hops (a 302 stops the recording): the last entry, if any, is the URL the caller
+  // may store in place of the one it asked for.
   std::vector<std::string> permanent_redirects;
 
   // First header with this lower-case name, or "" if absent.
