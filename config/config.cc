@@ -259,6 +259,13 @@ void ReadServer(Reader& r, const toml::table& root, Config* c) {
            t->get("listen"));
   }
   r.String(*t, "api_token", "server", &c->server.api_token);
+  const std::string& a = c->server.address;
+  const bool loopback = a == "localhost" || a == "::1" || a.rfind("127.", 0) == 0;
+  if (!loopback && c->server.api_token.size() < 16) {
+    r.Fail("server.api_token",
+           "must be set (at least 16 characters) when server.listen is not a loopback address",
+           t->get("listen"));
+  }
   r.Integer(*t, "max_request_bytes", "server", &c->server.max_request_bytes, 1024, 16 << 20);
   r.Integer(*t, "requests_per_second", "server", &c->server.requests_per_second, 1, 100000);
 }

@@ -123,6 +123,15 @@ TEST_CASE("Config: wrong value types are named", "[config]") {
              Catch::Contains("alert.min_sources: expected an integer, got a string"));
 }
 
+TEST_CASE("Config: listening off loopback needs an API token", "[config]") {
+  auto c = ParseConfig("[server]\nlisten = '0.0.0.0:9797'\n", "t.toml");
+  REQUIRE_FALSE(c.has_value());
+  CHECK_THAT(c.error().message, Catch::Contains("server.api_token: must be set"));
+  CHECK(ParseConfig("[server]\nlisten='0.0.0.0:1'\napi_token='0123456789abcdefXYZ'\n", "t")
+            .has_value());
+  CHECK(ParseConfig("[server]\nlisten='[::1]:1'\n", "t").has_value());
+}
+
 TEST_CASE("Config: file URLs can be forbidden", "[config]") {
   auto c = ParseConfig("[fetch]\nallow_file_urls = false\n[[feeds]]\nid='x'\nurl='file:///etc/passwd'\n",
                        "t.toml");
