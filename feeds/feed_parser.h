@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,7 +23,7 @@
 namespace babelwatch::feeds {
 
 // Largest body ParseFeed accepts (bytes, before decoding). Larger input is kResourceExhausted.
-inline constexpr std::size_t kMaxFeedBytes = 32u << 20;
+inline constexpr std::size_t kMaxFeedBytes = 16u << 20;
 // Deepest element/array nesting accepted; deeper documents are rejected (kResourceExhausted).
 inline constexpr int kMaxNestingDepth = 256;
 // Items kept per document; the rest are dropped with a warning.
@@ -38,6 +39,34 @@ struct ParseContext {
   std::string declared_language; // configured language; last resort for Item::lang_hint
 };
 
+// One text construct (title, summary, content) as found in the document.
+struct TextConstruct {
+  bool present = false;   // the element/key exists (it may be empty)
+  std::string value;      // decoded value: HTML source when is_html, else plain text as found
+  bool is_html = false;   // value is HTML markup (Atom type="html"/"xhtml", RSS description, ...)
+  std::string language;   // xml:lang in scope of the element ("" if none)
+};
+
+// Everything the document says about one entry, before normalisation into Item.
+struct EntryDetail {
+  std::optional<std::string> id;  // guid / atom:id / JSON id as declared; nullopt if absent
+  std::string link;               // resolved against xml:base and the document URL; "" if none
+  TextConstruct title;
+  TextConstruct summary;          // RSS description, Atom summary, JSON summary
+  TextConstruct content;          // content:encoded, Atom content, JSON content_html/_text
+  std::optional<int64_t> published_ms;  // pubDate, Atom published/issued, date_published
+  std::optional<int64_t> updated_ms;    // dc:date, Atom updated/modified, date_modified
+  std::string language;           // xml:lang in scope of the entry, or JSON item language
+};
+
+// Feed-level fields beyond those in ParsedFeed.
+struct FeedDetail {
+  std::optional<std::string> id;  // atom:id; nullopt if absent
+  TextConstruct title;
+  std::optional<int64_t> published_ms;
+  std::optional<int64_t> updated_ms;
+};
+
 struct ParsedFeed {
   std::string family;    // "rss", "atom" or "json"
   std::string version;   // "2.0", "0.91", "1.0" (RDF), "0.3", "1.0" (Atom), "1.1" (JSON), "" unknown
@@ -49,8 +78,9 @@ struct ParsedFeed {
   bool incomplete = false;  // recovered partial result of a broken document
   int undated_items = 0;    // items whose date fell back to ParseContext::fetch_time_ms
   std::vector<std::string> warnings;  // non-fatal problems, one line each
-  bool wellformed = true;             // false when the XML/JSON needed recovery
-  int64_t updated_ms = 0;             // feed-level date (0 if none)
+  bool wellformed = true;  // false when the document needed recovery or had encoding problems
+  FeedDetail detail;                  // feed-level fields as found
+  std::vector<EntryDetail> entries;   // parallel to `items`: the raw fields of each item
 };
 
 // Parses one feed document. See the file comment for errors and limits.
