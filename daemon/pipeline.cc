@@ -1,0 +1,282 @@
+#include "daemon/pipeline.h"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "alert/spread_detector.h"
+#include "core/log.h"
+#include "detect/engine.h"
+#include "store/store.h"
+
+namespace babelwatch::daemon {
+namespace {
+constexpr int64_t kFutureToleranceMs = 5 * 60 * 1000;
+constexpr int64_t kSnapshotEveryMs = 1000;
+}  // namespace
+
+class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
+ public:
+  Impl(Options options, const alert::AlertOptions& alert_options, detect::Engine& engine,
+       store::Store& store, const Clock& clock, AlertsCallback on_alerts, PipelineStats& stats)
+      : options_(std::move(options)),
+        engine_(engine),
+        store_(store),
+        clock_(clock),
+        on_alerts_(std::move(on_alerts)),
+        window_ms_(options_.window_ms),
+        stats_(stats),
+        pool_(static_cast<size_t>(std::max(1, options_.workers))),
+        strand_(boost::asio::make_strand(pool_.get_executor())),
+        spread_(alert_options),
+        snapshot_(std::make_shared<const std::vector<StorySummary>>()) {}
+
+  Result<void> Restore(int64_t now_ms) {
+    auto window = store_.LoadWindow(now_ms - window_ms_);
+    if (!window) return window.error().WithContext("restoring the detection window");
+    auto spread_states = store_.LoadSpreadStates();
+    if (!spread_states) return spread_states.error().WithContext("restoring alert state");
+    // Story ids leave the process (API, alerts, store), so they must never repeat across
+    // restarts: the engine's ids are offset past every id the store knows.
+    StoryId max_id = 0;
+    for (const auto& s : window->stories) max_id = std::max(max_id, s.id);
+    for (const auto& d : window->documents) max_id = std::max(max_id, d.story);
+    for (const auto& s : *spread_states) max_id = std::max(max_id, s.story);
+    auto pending = store_.Pending(1'000'000);
+    if (pending) {
+      for (const auto& e : *pending) max_id = std::max(max_id, e.alert.story);
+    }
+    base_ = max_id;
+    std::unordered_map<StoryId, StoryId> old_to_new;
+    std::vector<store::WindowDocument> resaved;
+    resaved.reserve(window->documents.size());
+    for (store::WindowDocument& doc : window->documents) {
+      detect::Assignment a = engine_.Add(doc.item);
+      const StoryId id = base_ + a.story;
+      old_to_new.emplace(doc.story, id);
+      doc.story = id;
+      resaved.push_back(std::move(doc));
+    }
+    stats_.restored_documents += resaved.size();
+    for (const store::SpreadState& s : *spread_states) {
+      auto it = old_to_new.find(s.story);
+      if (it != old_to_new.end()) {
+        spread_.RestoreAlerted(it->second, s.languages_alerted, s.last_alert_ms);
+      }
+    }
+    if (!resaved.empty()) {
+      if (auto r = store_.SaveDocuments(resaved); !r) {
+        return r.error().WithContext("re-saving the restored window");
+      }
+    }
+    for (const auto& story : engine_.Stories()) {
+      if (auto r = store_.SaveStory(Global(story)); !r) {
+        return r.error().WithContext("re-saving the restored stories");
+      }
+    }
+    UpdateSnapshot(now_ms);
+    Log(LogLevel::kInfo, "pipeline",
+        "restored " + std::to_string(resaved.size()) + " documents in " +
+            std::to_string(old_to_new.size()) + " stories; story ids continue after " +
+            std::to_string(base_));
+    return {};
+  }
+
+  bool Submit(Item item) {
+    ++stats_.submitted;
+    if (stopping_.load()) {
+      ++stats_.dropped;
+      return false;
+    }
+    if (in_flight_.fetch_add(1) >= options_.max_in_flight) {
+      in_flight_.fetch_sub(1);
+      ++stats_.dropped;
+      return false;
+    }
+    const int64_t now = ToUnixMs(clock_.SystemNow());
+    if (item.published_ms > now + kFutureToleranceMs || item.published_ms < now - window_ms_) {
+      item.published_ms = now;
+    }
+    boost::asio::post(pool_, [self = shared_from_this(), item = std::move(item), now]() mutable {
+      // Items already ingested (same feed and id, or same url) are not new. A store error
+      // lets the item through: a possible duplicate beats a lost story.
+      Result<bool> fresh = self->store_.MarkSeen(item.feed_id, item.id, item.url, now);
+      if (!fresh) {
+        ++self->stats_.store_errors;
+        Log(LogLevel::kWarning, "pipeline", "seen-item check failed: " + fresh.error().message);
+      } else if (!*fresh) {
+        ++self->stats_.duplicates;
+        self->in_flight_.fetch_sub(1);
+        return;
+      }
+      const auto start = std::chrono::steady_clock::now();
+      std::shared_ptr<const detect::Doc> doc = self->engine_.Analyze(item);
+      self->stats_.analysis_ns_total +=
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+              .count();
+      ++self->stats_.analyzed;
+      boost::asio::post(self->strand_, [self, item = std::move(item), doc = std::move(doc)]() {
+        self->Assign(item, doc);
+        self->in_flight_.fetch_sub(1);
+      });
+    });
+    return true;
+  }
+
+  void Tick() {
+    boost::asio::post(strand_, [self = shared_from_this()] {
+      const int64_t now = ToUnixMs(self->clock_.SystemNow());
+      self->engine_.AdvanceTo(now);
+      std::vector<Alert> alerts = std::move(self->unsaved_);
+      self->unsaved_.clear();
+      self->stats_.unsaved_alerts = 0;
+      for (Alert& a : self->spread_.Tick(now)) alerts.push_back(std::move(a));
+      self->Accept(std::move(alerts), now);
+      self->UpdateSnapshot(now);
+    });
+  }
+
+  bool Drain(std::chrono::milliseconds timeout) {
+    stopping_ = true;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (in_flight_.load() > 0) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+  }
+
+  void Stop() {
+    stopping_ = true;
+    pool_.stop();
+  }
+
+  void Join() { pool_.join(); }
+
+  std::shared_ptr<const std::vector<StorySummary>> Stories() const {
+    std::lock_guard<std::mutex> lock(snapshot_mu_);
+    return snapshot_;
+  }
+
+  size_t InFlight() const { return in_flight_.load(); }
+
+ private:
+  StorySummary Global(StorySummary story) const {
+    story.id += base_;
+    return story;
+  }
+
+  // Runs on strand_.
+  void Assign(const Item& item, const std::shared_ptr<const detect::Doc>& doc) {
+    detect::Assignment a = engine_.Assign(doc);
+    ++stats_.assigned;
+    stats_.new_stories += a.new_story;
+    stats_.syndicated += a.syndicated;
+    const StoryId id = base_ + a.story;
+    if (auto r = store_.SaveDocument({item, id, a.lang, a.syndicated}); !r) {
+      ++stats_.store_errors;
+      Log(LogLevel::kWarning, "pipeline", "document not saved: " + r.error().message);
+    }
+    std::optional<StorySummary> story = engine_.Story(a.story);
+    if (!story) return;
+    StorySummary global = Global(std::move(*story));
+    if (auto r = store_.SaveStory(global); !r) {
+      ++stats_.store_errors;
+      Log(LogLevel::kWarning, "pipeline", "story not saved: " + r.error().message);
+    }
+    std::vector<Alert> alerts = spread_.Observe(global, item.published_ms);
+    const int64_t now = ToUnixMs(clock_.SystemNow());
+    if (!alerts.empty() || !unsaved_.empty()) {
+      for (Alert& u : unsaved_) alerts.push_back(std::move(u));
+      unsaved_.clear();
+      Accept(std::move(alerts), now);
+    }
+    if (now - last_snapshot_ms_ >= kSnapshotEveryMs) UpdateSnapshot(now);
+  }
+
+  // Runs on strand_. Commits alerts to the outbox; those the store refused stay in memory
+  // and are retried on every Tick() (a full or read-only disk must not lose them).
+  void Accept(std::vector<Alert> alerts, int64_t now_ms) {
+    std::vector<Alert> accepted;
+    for (Alert& alert : alerts) {
+      Result<bool> r = store_.Enqueue(alert, options_.sinks, now_ms);
+      if (!r) {
+        ++stats_.store_errors;
+        Log(LogLevel::kError, "pipeline",
+            "alert " + alert.idempotency_key + " not yet committed, will retry: " +
+                r.error().message);
+        unsaved_.push_back(std::move(alert));
+      } else if (!*r) {
+        ++stats_.alerts_duplicate;
+      } else {
+        ++stats_.alerts_accepted;
+        accepted.push_back(std::move(alert));
+      }
+    }
+    stats_.unsaved_alerts = static_cast<int64_t>(unsaved_.size());
+    if (!accepted.empty() && on_alerts_) on_alerts_(accepted);
+  }
+
+  // Runs on strand_ (or before any work starts).
+  void UpdateSnapshot(int64_t now_ms) {
+    auto stories = std::make_shared<std::vector<StorySummary>>();
+    for (StorySummary& s : engine_.Stories()) stories->push_back(Global(std::move(s)));
+    std::sort(stories->begin(), stories->end(), [](const StorySummary& a, const StorySummary& b) {
+      return a.last_seen_ms != b.last_seen_ms ? a.last_seen_ms > b.last_seen_ms : a.id > b.id;
+    });
+    std::lock_guard<std::mutex> lock(snapshot_mu_);
+    snapshot_ = std::move(stories);
+    last_snapshot_ms_ = now_ms;
+  }
+
+  // Constant after construction.
+  const Options options_;
+  detect::Engine& engine_;
+  store::Store& store_;
+  const Clock& clock_;
+  const AlertsCallback on_alerts_;
+  const int64_t window_ms_;
+  PipelineStats& stats_;
+
+  boost::asio::thread_pool pool_;
+  boost::asio::strand<boost::asio::thread_pool::executor_type> strand_;
+  std::atomic<size_t> in_flight_{0};
+  std::atomic<bool> stopping_{false};
+
+  // State below is touched only on strand_ (or in Restore(), before any work).
+  alert::SpreadDetector spread_;
+  StoryId base_ = 0;
+  std::vector<Alert> unsaved_;
+  int64_t last_snapshot_ms_ = 0;
+
+  mutable std::mutex snapshot_mu_;
+  std::shared_ptr<const std::vector<StorySummary>> snapshot_;  // GUARDED_BY(snapshot_mu_)
+};
+
+Pipeline::Pipeline(Options options, const alert::AlertOptions& alert_options,
+                   detect::Engine& engine, store::Store& store, const Clock& clock,
+                   AlertsCallback on_alerts)
+    : impl_(std::make_shared<Impl>(std::move(options), alert_options, engine, store, clock,
+                                   std::move(on_alerts), stats_)) {}
+
+Pipeline::~Pipeline() {
+  impl_->Stop();
+  impl_->Join();
+}
+
+Result<void> Pipeline::Restore(int64_t now_ms) { return impl_->Restore(now_ms); }
+bool Pipeline::Submit(Item item) { return impl_->Submit(std::move(item)); }
+void Pipeline::Tick() { impl_->Tick(); }
+bool Pipeline::Drain(std::chrono::milliseconds timeout) { return impl_->Drain(timeout); }
+void Pipeline::Stop() { impl_->Stop(); }
+std::shared_ptr<const std::vector<StorySummary>> Pipeline::Stories() const {
+  return impl_->Stories();
+}
+size_t Pipeline::InFlight() const { return impl_->InFlight(); }
+
+}  // namespace babelwatch::daemon

@@ -1,0 +1,100 @@
+// File: daemon/pipeline.h
+//
+// Pipeline: feeds → detect → alert inside the daemon. Items submitted from any thread are
+// checked against the store's seen items, analyzed on a worker pool (pure CPU, in parallel), then assigned to stories, checked for
+// spread and persisted on one detect strand, so the Engine, the SpreadDetector and story
+// ids are touched by one thread at a time without a mutex. Accepted alerts are committed to
+// the store's outbox before anyone is told (never lost); the `on_alerts` callback then runs
+// on the detect strand to wake delivery.
+//
+// Thread-safe: Submit(), Stories(), stats and InFlight() may be called from any thread.
+// Time: each document is placed at its published time unless that lies in the future or
+// before the window, then at the time it was first seen (publishers' clocks are not trusted
+// to move the window).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "alert/options.h"
+#include "core/clock.h"
+#include "core/item.h"
+#include "core/result.h"
+#include "core/story.h"
+#include "detect/options.h"
+
+namespace babelwatch::detect {
+class Engine;
+}
+namespace babelwatch::store {
+class Store;
+}
+
+namespace babelwatch::daemon {
+
+struct PipelineStats {
+  std::atomic<uint64_t> submitted{0};       // items handed to Submit()
+  std::atomic<uint64_t> dropped{0};         // refused because the queue was full
+  std::atomic<uint64_t> duplicates{0};      // seen before (by id or url), not analyzed
+  std::atomic<uint64_t> analyzed{0};
+  std::atomic<uint64_t> assigned{0};
+  std::atomic<uint64_t> new_stories{0};
+  std::atomic<uint64_t> syndicated{0};
+  std::atomic<uint64_t> alerts_accepted{0};  // committed to the outbox
+  std::atomic<uint64_t> alerts_duplicate{0}; // already accepted before (restart)
+  std::atomic<uint64_t> store_errors{0};     // writes that failed (retried for alerts)
+  std::atomic<int64_t> unsaved_alerts{0};    // alerts waiting for the store to accept them
+  std::atomic<uint64_t> restored_documents{0};
+  std::atomic<int64_t> analysis_ns_total{0};
+};
+
+class Pipeline {
+ public:
+  struct Options {
+    int workers = 2;
+    size_t max_in_flight = 10'000;   // items between Submit() and assignment
+    std::vector<std::string> sinks;  // every alert goes to these sinks
+    int64_t window_ms = 72LL * 3600 * 1000;
+  };
+  using AlertsCallback = std::function<void(const std::vector<Alert>&)>;
+
+  // `engine`, `store` and `clock` must outlive the pipeline. `on_alerts` is called on the
+  // detect strand after alerts were committed to the outbox.
+  Pipeline(Options options, const alert::AlertOptions& alert_options, detect::Engine& engine,
+           store::Store& store, const Clock& clock, AlertsCallback on_alerts);
+  ~Pipeline();  // waits for the workers; call Stop() first to bound the wait
+
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // Rebuilds the window and the spread state from the store (before any Submit()).
+  [[nodiscard]] Result<void> Restore(int64_t now_ms);
+
+  // Queues one new item. Returns false, and counts it, when the queue is full or stopping.
+  bool Submit(Item item);
+
+  // Expires old documents, releases held-back updates, retries unsaved alerts. Posted to
+  // the detect strand; call it from a timer.
+  void Tick();
+
+  // Stops accepting items and waits up to `timeout` for queued ones. True if drained.
+  bool Drain(std::chrono::milliseconds timeout);
+  void Stop();
+
+  // Stories in the window, newest activity first, as of the last update (≤ 1 s old).
+  [[nodiscard]] std::shared_ptr<const std::vector<StorySummary>> Stories() const;
+  [[nodiscard]] size_t InFlight() const;
+  [[nodiscard]] const PipelineStats& stats() const { return stats_; }
+
+  class Impl;
+
+ private:
+  PipelineStats stats_;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace babelwatch::daemon
