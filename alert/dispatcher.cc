@@ -1,0 +1,287 @@
+#include "alert/dispatcher.h"
+
+#include <algorithm>
+#include <deque>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <set>
+
+namespace babelwatch::alert {
+
+struct Dispatcher::Impl {
+  Impl(store::Store& s, std::vector<std::unique_ptr<Sink>> k, const Clock& c, DispatcherOptions o)
+      : store(s), clock(c), options(std::move(o)), sinks(std::move(k)) {
+    rng.seed(options.jitter_seed != 0 ? options.jitter_seed : std::random_device{}());
+    for (const auto& sink : sinks) counters.push_back(SinkCounters{sink->name()});
+  }
+
+  int64_t Now() const { return ToUnixMs(clock.SystemNow()); }
+
+  void Log(int priority, const std::string& message) const {
+    const std::string line =
+        "<" + std::to_string(priority) + ">babelwatch alert dispatcher: " + message;
+    if (options.log) {
+      options.log(line);
+    } else {
+      std::cerr << line << '\n';
+    }
+  }
+
+  void StoreError(const Error& e) {
+    ++store_errors;
+    Log(3, "store error: " + e.message);
+  }
+
+  // Writes held alerts in order; stops at the first failure. Requires mu.
+  void FlushUnsaved(int64_t now) {
+    while (!unsaved.empty()) {
+      const auto& [alert, names] = unsaved.front();
+      Result<bool> r = store.Enqueue(alert, names, now);
+      if (!r) {
+        StoreError(r.error());
+        return;
+      }
+      if (*r) {
+        ++accepted;
+        Log(5, "held alert \"" + alert.idempotency_key + "\" is now in the outbox");
+      } else {
+        ++duplicates;
+      }
+      unsaved.pop_front();
+    }
+  }
+
+  void OnDone(size_t sink_index, const store::OutboxEntry& entry, DeliveryOutcome outcome) {
+    std::lock_guard<std::mutex> lock(mu);
+    const Sink& sink = *sinks[sink_index];
+    SinkCounters& c = counters[sink_index];
+    --c.in_flight;
+    const int64_t now = Now();
+    const std::string what = "alert \"" + entry.alert.idempotency_key + "\" to sink \"" +
+                             sink.name() + "\"";
+    using Kind = DeliveryOutcome::Kind;
+    switch (outcome.kind) {
+      case Kind::kDelivered: {
+        ++c.delivered;
+        Result<void> r = store.MarkDelivered(entry.id);
+        if (!r && r.error().code != Code::kNotFound) {
+          StoreError(r.error());
+          uncommitted.push_back(entry.id);  // stays busy: never sent again by this process
+          return;
+        }
+        busy.erase(entry.id);
+        return;
+      }
+      case Kind::kCancelled:
+        busy.erase(entry.id);
+        return;
+      case Kind::kPermanent:
+      case Kind::kRetry: {
+        ++c.failed_attempts;
+        const int failures = entry.attempts + 1;
+        const bool give_up =
+            outcome.kind == Kind::kPermanent || failures >= sink.options().max_attempts;
+        Result<void> r;
+        if (give_up) {
+          const std::string reason =
+              outcome.detail + (outcome.kind == Kind::kPermanent
+                                    ? " (permanent)"
+                                    : " (gave up after " + std::to_string(failures) +
+                                          " attempts)");
+          r = store.DeadLetter(entry.id, reason);
+          if (r) {
+            ++c.dead_lettered;
+            Log(3, what + " moved to the dead letters: " + reason);
+          }
+        } else {
+          int64_t delay = 0;
+          if (outcome.retry_after_ms) {
+            delay = std::clamp<int64_t>(*outcome.retry_after_ms, 0, options.max_retry_after_ms);
+          } else {
+            const int64_t base = BackoffMs(options, failures);
+            delay = base / 2 + static_cast<int64_t>(rng() % static_cast<uint64_t>(base / 2 + 1));
+          }
+          r = store.MarkFailed(entry.id, now + delay, outcome.detail);
+          if (r) {
+            Log(4, what + " failed (attempt " + std::to_string(failures) + " of " +
+                       std::to_string(sink.options().max_attempts) + "): " + outcome.detail +
+                       "; retry in " + std::to_string(delay) + " ms");
+          }
+        }
+        if (!r && r.error().code != Code::kNotFound) StoreError(r.error());
+        busy.erase(entry.id);
+        return;
+      }
+    }
+  }
+
+  store::Store& store;
+  const Clock& clock;
+  const DispatcherOptions options;
+  const std::vector<std::unique_ptr<Sink>> sinks;
+
+  mutable std::mutex mu;
+  std::mt19937_64 rng;                         // GUARDED_BY(mu)
+  std::vector<SinkCounters> counters;          // GUARDED_BY(mu), parallel to sinks
+  std::set<int64_t> busy;                      // GUARDED_BY(mu): in flight or uncommitted
+  std::vector<int64_t> uncommitted;            // GUARDED_BY(mu)
+  std::deque<std::pair<Alert, std::vector<std::string>>> unsaved;  // GUARDED_BY(mu)
+  int64_t accepted = 0;                        // GUARDED_BY(mu)
+  int64_t duplicates = 0;                      // GUARDED_BY(mu)
+  int64_t store_errors = 0;                    // GUARDED_BY(mu)
+  int64_t unsaved_dropped = 0;                 // GUARDED_BY(mu)
+};
+
+Dispatcher::Dispatcher(store::Store& store, std::vector<std::unique_ptr<Sink>> sinks,
+                       const Clock& clock, DispatcherOptions options)
+    : impl_(std::make_shared<Impl>(store, std::move(sinks), clock, std::move(options))) {}
+
+Dispatcher::~Dispatcher() = default;
+
+int64_t Dispatcher::BackoffMs(const DispatcherOptions& options, int failures) {
+  int64_t d = std::max<int64_t>(options.backoff_initial_ms, 1);
+  for (int i = 1; i < failures && d < options.backoff_max_ms; ++i) d *= 2;
+  return std::min(d, std::max<int64_t>(options.backoff_max_ms, 1));
+}
+
+std::vector<std::string> Dispatcher::SinkNames() const {
+  std::vector<std::string> out;
+  for (const auto& s : impl_->sinks) out.push_back(s->name());
+  return out;
+}
+
+Result<SubmitStatus> Dispatcher::Submit(const Alert& alert, const std::vector<std::string>& sinks) {
+  Impl& d = *impl_;
+  std::vector<std::string> names = sinks;
+  if (names.empty()) names = SinkNames();
+  for (const std::string& n : names) {
+    const bool known = std::any_of(d.sinks.begin(), d.sinks.end(),
+                                   [&](const auto& s) { return s->name() == n; });
+    if (!known) {
+      return InvalidArgument("alert \"" + alert.idempotency_key + "\": no sink named \"" + n +
+                             "\"");
+    }
+  }
+  std::lock_guard<std::mutex> lock(d.mu);
+  for (const auto& held : d.unsaved) {
+    if (held.first.idempotency_key == alert.idempotency_key) return SubmitStatus::kHeld;
+  }
+  const int64_t now = d.Now();
+  d.FlushUnsaved(now);
+  if (d.unsaved.empty()) {
+    Result<bool> r = d.store.Enqueue(alert, names, now);
+    if (r) {
+      if (*r) {
+        ++d.accepted;
+        return SubmitStatus::kAccepted;
+      }
+      ++d.duplicates;
+      return SubmitStatus::kDuplicate;
+    }
+    if (r.error().code == Code::kInvalidArgument) return r.error();
+    d.StoreError(r.error());
+  }
+  if (d.unsaved.size() >= d.options.max_unsaved) {
+    ++d.unsaved_dropped;
+    const std::string msg = "alert \"" + alert.idempotency_key +
+                            "\" refused: the store is failing and " +
+                            std::to_string(d.unsaved.size()) + " alerts are already held";
+    d.Log(2, msg);
+    return ResourceExhausted(msg);
+  }
+  d.unsaved.emplace_back(alert, std::move(names));
+  d.Log(4, "alert \"" + alert.idempotency_key +
+               "\" held in memory until the store accepts writes again");
+  return SubmitStatus::kHeld;
+}
+
+std::optional<int64_t> Dispatcher::Poll() {
+  struct Start {
+    size_t sink_index;
+    store::OutboxEntry entry;
+  };
+  std::vector<Start> starts;
+  Impl& d = *impl_;
+  const int64_t now = d.Now();
+  std::optional<int64_t> next;
+  {
+    std::lock_guard<std::mutex> lock(d.mu);
+    d.FlushUnsaved(now);
+    for (auto it = d.uncommitted.begin(); it != d.uncommitted.end();) {
+      Result<void> r = d.store.MarkDelivered(*it);
+      if (r || r.error().code == Code::kNotFound) {
+        d.busy.erase(*it);
+        it = d.uncommitted.erase(it);
+      } else {
+        d.StoreError(r.error());
+        break;
+      }
+    }
+    std::optional<int64_t> blocked_until;
+    for (size_t i = 0; i < d.sinks.size(); ++i) {
+      const Sink& sink = *d.sinks[i];
+      SinkCounters& c = d.counters[i];
+      int64_t free = sink.MaxInFlight() - c.in_flight;
+      if (free <= 0) continue;
+      if (sink.ReadyAt() > now) {
+        blocked_until = std::min(blocked_until.value_or(sink.ReadyAt()), sink.ReadyAt());
+        free = 0;
+      }
+      if (free == 0) continue;
+      const int limit = static_cast<int>(
+          std::min<int64_t>(d.options.due_batch, free) + static_cast<int64_t>(d.busy.size()));
+      Result<std::vector<store::OutboxEntry>> due = d.store.Due(now, sink.name(), limit);
+      if (!due) {
+        d.StoreError(due.error());
+        continue;
+      }
+      for (store::OutboxEntry& e : *due) {
+        if (free == 0) break;
+        if (!d.busy.insert(e.id).second) continue;
+        ++c.in_flight;
+        --free;
+        starts.push_back(Start{i, std::move(e)});
+      }
+    }
+    Result<std::optional<int64_t>> at = d.store.NextAttemptMs();
+    if (!at) {
+      d.StoreError(at.error());
+      next = now + 1000;
+    } else if (*at) {
+      // Rows already due but not started (sink busy or rate-limited): look again soon.
+      next = **at > now ? **at : std::min(blocked_until.value_or(now + 1000), now + 1000);
+    }
+    if (!d.unsaved.empty() || !d.uncommitted.empty()) {
+      next = std::min(next.value_or(now + 1000), now + 1000);
+    }
+  }
+  std::weak_ptr<Impl> weak = impl_;
+  for (Start& s : starts) {
+    Sink& sink = *d.sinks[s.sink_index];
+    auto shared_entry = std::make_shared<const store::OutboxEntry>(std::move(s.entry));
+    sink.Deliver(shared_entry->alert, now,
+                 [weak, index = s.sink_index, shared_entry](DeliveryOutcome outcome) {
+                   if (std::shared_ptr<Impl> impl = weak.lock()) {
+                     impl->OnDone(index, *shared_entry, std::move(outcome));
+                   }
+                 });
+  }
+  return next;
+}
+
+DispatcherCounters Dispatcher::Counters() const {
+  const Impl& d = *impl_;
+  std::lock_guard<std::mutex> lock(d.mu);
+  DispatcherCounters out;
+  out.sinks = d.counters;
+  out.accepted = d.accepted;
+  out.duplicates = d.duplicates;
+  out.store_errors = d.store_errors;
+  out.unsaved = static_cast<int64_t>(d.unsaved.size());
+  out.unsaved_dropped = d.unsaved_dropped;
+  out.uncommitted = static_cast<int64_t>(d.uncommitted.size());
+  return out;
+}
+
+}  // namespace babelwatch::alert

@@ -1,0 +1,35 @@
+// File: alert/sink_factory.h
+//
+// Builds the configured sinks from SinkOptions (types "log", "stdout", "webhook", "slack",
+// "alertmanager"). Not thread-sensitive: call at start-up or reload.
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "alert/options.h"
+#include "alert/sink.h"
+#include "core/result.h"
+#include "net/http_client.h"
+
+namespace babelwatch::alert {
+
+struct SinkContext {
+  net::HttpClient* http = nullptr;  // required by HTTP sinks; must outlive them
+  std::string public_url;           // base of story links
+  std::ostream* log_stream = nullptr;     // "log" sink (nullptr = std::cerr)
+  std::ostream* stdout_stream = nullptr;  // "stdout" sink (nullptr = std::cout)
+};
+
+// kInvalidArgument naming the sink for an unknown type, an HTTP sink without an http(s)
+// URL or without a client, or max_attempts < 1.
+[[nodiscard]] Result<std::unique_ptr<Sink>> MakeSink(const SinkOptions& options,
+                                                     const SinkContext& context);
+
+// Every sink, or every error (one per line) if any is invalid; names must be unique.
+[[nodiscard]] Result<std::vector<std::unique_ptr<Sink>>> MakeSinks(
+    const std::vector<SinkOptions>& options, const SinkContext& context);
+
+}  // namespace babelwatch::alert
