@@ -97,7 +97,8 @@ struct SketchIndex::Slice {
 
 struct SketchIndex::Retired {
   Slice* slice;
-  uint64_t tag;  // epoch when it was unlinked
+  uint64_t tag;   // epoch when it was unlinked
+  size_t bytes;   // what Retire added to retired_bytes_ (a late Insert may grow it further)
   Retired* next;
 };
 
@@ -417,9 +418,10 @@ void SketchIndex::QueryNear(std::span<const uint32_t> signature, double min_jacc
 }
 
 void SketchIndex::Retire(Slice* slice) {
-  retired_bytes_.fetch_add(slice->bytes.load(std::memory_order_relaxed),
-                           std::memory_order_relaxed);
-  auto* node = new Retired{slice, epochs_.Current(), retired_.load(std::memory_order_relaxed)};
+  const size_t bytes = slice->bytes.load(std::memory_order_relaxed);
+  retired_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  auto* node =
+      new Retired{slice, epochs_.Current(), bytes, retired_.load(std::memory_order_relaxed)};
   while (!retired_.compare_exchange_weak(node->next, node, std::memory_order_release,
                                          std::memory_order_relaxed)) {
   }
@@ -439,8 +441,7 @@ void SketchIndex::Reclaim() {
       Slice* slice = node->slice;
       evictions_.fetch_add(slice->docs.load(std::memory_order_relaxed),
                            std::memory_order_relaxed);
-      retired_bytes_.fetch_sub(slice->bytes.load(std::memory_order_relaxed),
-                               std::memory_order_relaxed);
+      retired_bytes_.fetch_sub(node->bytes, std::memory_order_relaxed);
       Segment* seg = slice->head.load(std::memory_order_relaxed);
       while (seg != nullptr) {
         Segment* older = seg->older;
