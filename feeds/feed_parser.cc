@@ -40,8 +40,32 @@ bool LooksLikeJson(std::string_view text) {
   return false;
 }
 
+// Language tags as BCP 47 spells them: "en_US" -> "en-US", surrounding spaces removed.
+std::string NormalizeLanguage(std::string_view tag) {
+  std::string out = CollapseWhitespace(tag);
+  for (char& c : out) {
+    if (c == '_') c = '-';
+  }
+  return out;
+}
+
+void FixLanguage(TextConstruct& t, std::string_view fallback) {
+  t.language = NormalizeLanguage(t.language);
+  if (t.present && t.language.empty()) t.language = std::string(fallback);
+}
+
 // Builds Items from the entries the format parser filled.
 void BuildItems(const ParseContext& ctx, ParsedFeed& feed) {
+  feed.language = NormalizeLanguage(feed.language);
+  std::string http_language = NormalizeLanguage(ctx.content_language);
+  if (feed.language.empty()) feed.language = http_language;
+  FixLanguage(feed.detail.title, http_language);
+  for (EntryDetail& e : feed.entries) {
+    e.language = NormalizeLanguage(e.language);
+    FixLanguage(e.title, http_language);
+    FixLanguage(e.summary, http_language);
+    FixLanguage(e.content, http_language);
+  }
   feed.title = PlainText(feed.detail.title);
   std::string feed_host = internal::HostOf(ctx.url);
   if (feed_host.empty()) feed_host = internal::HostOf(feed.link);
@@ -111,7 +135,6 @@ Result<ParsedFeed> ParseFeed(std::string_view body, const ParseContext& ctx) {
     return InvalidArgument("feed " + ctx.url + ": not a feed");
   }
   // The language from the document wins; HTTP Content-Language fills in when there is none.
-  if (feed.language.empty()) feed.language = ctx.content_language;
   BuildItems(ctx, feed);
   return feed;
 }

@@ -15,6 +15,18 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::object;
 
+std::string Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' ||
+                        s.front() == '\r')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return std::string(s);
+}
+
 // The string value of `key`, or nullopt if absent; a present value of another type is
 // reported once in `warnings`.
 std::optional<std::string> StringField(const object& obj, std::string_view key,
@@ -22,7 +34,7 @@ std::optional<std::string> StringField(const object& obj, std::string_view key,
   element value;
   if (obj.at_key(key).get(value) != simdjson::SUCCESS) return std::nullopt;
   std::string_view s;
-  if (value.get_string().get(s) == simdjson::SUCCESS) return std::string(s);
+  if (value.get_string().get(s) == simdjson::SUCCESS) return Trim(s);
   if (!value.is_null()) {
     out.warnings.push_back("json: " + std::string(where) + "." + std::string(key) +
                            " is not a string; ignored");
@@ -35,7 +47,7 @@ std::optional<std::string> IdField(const object& obj, ParsedFeed& out, size_t in
   element value;
   if (obj.at_key("id").get(value) != simdjson::SUCCESS) return std::nullopt;
   std::string_view s;
-  if (value.get_string().get(s) == simdjson::SUCCESS) return std::string(s);
+  if (value.get_string().get(s) == simdjson::SUCCESS) return Trim(s);
   int64_t i;
   if (value.get_int64().get(i) == simdjson::SUCCESS) return std::to_string(i);
   uint64_t u;
@@ -45,7 +57,9 @@ std::optional<std::string> IdField(const object& obj, ParsedFeed& out, size_t in
   return std::nullopt;
 }
 
-std::string VersionFrom(std::string_view v) {
+std::string VersionFrom(std::string_view raw) {
+  std::string trimmed = Trim(raw);
+  std::string_view v = trimmed;
   if (v == "https://jsonfeed.org/version/1" || v == "http://jsonfeed.org/version/1" ||
       v == "1" || v == "1.0") {
     return "1.0";
@@ -91,16 +105,13 @@ std::optional<Error> ParseJsonDocument(std::string_view utf8, const ParseContext
   std::optional<std::string> version = StringField(feed, "version", "feed", out);
   element items_value;
   bool has_items = feed.at_key("items").get(items_value) == simdjson::SUCCESS;
-  bool has_title = feed.at_key("title").error() == simdjson::SUCCESS;
-  bool declared = version && version->find("jsonfeed.org") != std::string::npos;
-  if (!declared && !has_items && !has_title) {
-    return InvalidArgument(
-        "json: not a JSON Feed: no \"version\", \"items\" or \"title\" key in the top-level "
-        "object");
-  }
+  // Any JSON object is read as a JSON Feed (as feed readers do); one without a JSON Feed
+  // version is flagged in the warnings.
   out.family = "json";
   out.version = version ? VersionFrom(*version) : "";
-  if (!version) out.warnings.push_back("json: no \"version\" key; read as JSON Feed anyway");
+  if (out.version.empty()) {
+    out.warnings.push_back("json: no JSON Feed \"version\"; read as JSON Feed anyway");
+  }
 
   if (std::optional<std::string> title = StringField(feed, "title", "feed", out)) {
     out.detail.title = MakeText(*title, false);
@@ -114,6 +125,8 @@ std::optional<Error> ParseJsonDocument(std::string_view utf8, const ParseContext
   std::string base = ctx.url;
   if (std::optional<std::string> feed_url = StringField(feed, "feed_url", "feed", out)) {
     if (base.empty()) base = *feed_url;
+    // The spec makes feed_url the feed's unique identifier.
+    if (!feed_url->empty()) out.detail.id = *feed_url;
   }
 
   simdjson::dom::array items;

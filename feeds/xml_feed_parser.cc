@@ -36,6 +36,20 @@ constexpr std::string_view kNsDc = "http://purl.org/dc/elements/1.1/";
 constexpr std::string_view kNsDcTerms = "http://purl.org/dc/terms/";
 constexpr std::string_view kNsContent = "http://purl.org/rss/1.0/modules/content/";
 constexpr std::string_view kNsXhtml = "http://www.w3.org/1999/xhtml";
+constexpr std::string_view kNsRss090Alt = "http://channel.netscape.com/rdf/simple/0.9/";
+constexpr std::string_view kNsItunes = "http://www.itunes.com/dtds/podcast-1.0.dtd";
+constexpr std::string_view kNsItunesOld = "http://www.itunes.com/DTDs/Podcast-1.0.dtd";
+constexpr std::string_view kNsMedia = "http://search.yahoo.com/mrss/";
+
+// Budget for expanding entities the document declares itself (bytes per document).
+constexpr size_t kEntityExpansionBudget = 1u << 20;
+
+// Per-document state reachable from any node through doc->_private.
+struct DocState {
+  size_t entity_budget = kEntityExpansionBudget;
+  bool entity_budget_exhausted = false;
+  bool entity_dropped = false;
+};
 
 // Caps on what one text construct may collect (the whole body is capped at kMaxFeedBytes).
 constexpr size_t kMaxTextBytes = 4u << 20;
@@ -55,10 +69,34 @@ std::string_view View(const xmlChar* s) {
   return s ? std::string_view(reinterpret_cast<const char*>(s)) : std::string_view();
 }
 
-std::string_view NsOf(const xmlNode* node) {
-  return node->ns ? View(node->ns->href) : std::string_view();
-}
+// The element's name as written (may carry an undeclared "prefix:").
 std::string_view NameOf(const xmlNode* node) { return View(node->name); }
+
+// Namespace of an element. Feeds often use a well-known prefix without declaring it
+// ("atom:link" in RSS); such elements get the namespace the prefix conventionally means.
+std::string_view NsOf(const xmlNode* node) {
+  if (node->ns) return View(node->ns->href);
+  std::string_view name = NameOf(node);
+  size_t colon = name.find(':');
+  if (colon == std::string_view::npos) return {};
+  std::string_view prefix = name.substr(0, colon);
+  if (prefix == "atom") return kNsAtom10;
+  if (prefix == "dc") return kNsDc;
+  if (prefix == "dcterms") return kNsDcTerms;
+  if (prefix == "content") return kNsContent;
+  if (prefix == "xhtml") return kNsXhtml;
+  if (prefix == "itunes") return kNsItunes;
+  if (prefix == "media") return kNsMedia;
+  return {};
+}
+
+// Local name used for matching: an undeclared "prefix:" is removed.
+std::string_view LocalName(const xmlNode* node) {
+  std::string_view name = NameOf(node);
+  if (node->ns) return name;
+  size_t colon = name.find(':');
+  return colon == std::string_view::npos ? name : name.substr(colon + 1);
+}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -98,6 +136,27 @@ std::optional<std::string> Attr(const xmlNode* node, std::string_view name,
   return std::nullopt;
 }
 
+// Appends the replacement text of an entity the document declares in its internal subset,
+// within the per-document budget. External entities are never read; entities whose text
+// refers to other entities or holds markup are dropped (no nested expansion).
+void AppendEntity(const xmlNode* ref, std::string& out) {
+  auto* state = ref->doc ? static_cast<DocState*>(ref->doc->_private) : nullptr;
+  if (!state) return;
+  xmlEntity* ent = xmlGetDocEntity(ref->doc, ref->name);
+  std::string_view content =
+      ent && ent->etype == XML_INTERNAL_GENERAL_ENTITY ? View(ent->content) : std::string_view();
+  if (content.empty() || content.find_first_of("&<") != std::string_view::npos) {
+    state->entity_dropped = true;
+    return;
+  }
+  if (content.size() > state->entity_budget) {
+    state->entity_budget_exhausted = true;
+    return;
+  }
+  state->entity_budget -= content.size();
+  out += content;
+}
+
 // Concatenated character data of `node`'s subtree; entity references other than predefined
 // ones contribute nothing (we never expand DTD-defined entities).
 void CollectText(const xmlNode* node, std::string& out) {
@@ -110,6 +169,9 @@ void CollectText(const xmlNode* node, std::string& out) {
         break;
       case XML_ELEMENT_NODE:
         CollectText(c, out);
+        break;
+      case XML_ENTITY_REF_NODE:
+        AppendEntity(c, out);
         break;
       default:
         break;
@@ -253,13 +315,15 @@ TextConstruct AtomText(const xmlNode* node) {
   bool xhtml = type == "xhtml" || type == "application/xhtml+xml";
   bool html = type == "html" || type == "text/html";
   bool text = type.empty() || type == "text" || type == "text/plain";
-  if (mode == "base64") {
+  bool binary_type = type.find('/') != std::string::npos && type.rfind("text/", 0) != 0 &&
+                     type.find("xml") == std::string::npos;
+  if (mode == "base64" || (mode.empty() && binary_type)) {
     std::string decoded;
     if (DecodeBase64(TextOf(node), decoded)) {
       bool changed = false;
       t.value = SanitizeUtf8(decoded, &changed);
     }
-    t.is_html = !text || html;
+    t.is_html = html || type.find("html") != std::string::npos;
     return t;
   }
   if (xhtml || (mode == "xml" && HasElementChild(node)) ||
@@ -310,15 +374,32 @@ struct Names {
 
 // True if `node` is one of the format's own elements (no namespace, the root's namespace or
 // a known namespace of the family).
+// Element names of the feed formats match case-insensitively (<TiTlE> in the wild).
 bool IsCore(const xmlNode* node, std::string_view own_ns, std::string_view local) {
-  if (node->type != XML_ELEMENT_NODE || NameOf(node) != local) return false;
+  if (node->type != XML_ELEMENT_NODE || !EqualsIgnoreCase(LocalName(node), local)) return false;
   std::string_view ns = NsOf(node);
   return ns.empty() || ns == own_ns || ns == kNsRss10 || ns == kNsRss090 ||
-         ns == kNsAtom10 || ns == kNsAtom03;
+         ns == kNsRss090Alt || ns == kNsAtom10 || ns == kNsAtom03;
 }
 
 bool IsNs(const xmlNode* node, std::string_view ns, std::string_view local) {
-  return node->type == XML_ELEMENT_NODE && NameOf(node) == local && NsOf(node) == ns;
+  if (node->type != XML_ELEMENT_NODE || LocalName(node) != local) return false;
+  std::string_view actual = NsOf(node);
+  if (ns == kNsItunes) return actual == kNsItunes || actual == kNsItunesOld;
+  return actual == ns;
+}
+
+// media:description directly in the entry or inside media:group / media:content.
+const xmlNode* FindMediaDescription(const xmlNode* entry) {
+  for (const xmlNode* c = entry->children; c; c = c->next) {
+    if (IsNs(c, kNsMedia, "description")) return c;
+    if (IsNs(c, kNsMedia, "group") || IsNs(c, kNsMedia, "content")) {
+      for (const xmlNode* g = c->children; g; g = g->next) {
+        if (IsNs(g, kNsMedia, "description")) return g;
+      }
+    }
+  }
+  return nullptr;
 }
 
 // Atom <link>: rel (default alternate) and href resolved against xml:base.
@@ -357,7 +438,7 @@ void ParseAtomEntry(xmlDoc* doc, const xmlNode* entry, std::string_view own_ns, 
   for (const xmlNode* c = entry->children; c; c = c->next) {
     if (c->type != XML_ELEMENT_NODE) continue;
     if (IsCore(c, own_ns, "id")) {
-      e.id = Trimmed(TextOf(c));
+      e.id = ResolveAt(doc, c, TextOf(c));
     } else if (IsCore(c, own_ns, "title")) {
       e.title = AtomText(c);
     } else if (IsCore(c, own_ns, "link")) {
@@ -381,6 +462,9 @@ void ParseAtomEntry(xmlDoc* doc, const xmlNode* entry, std::string_view own_ns, 
     }
   }
   e.link = PickAlternate(links);
+  if (!e.summary.present) {
+    if (const xmlNode* media = FindMediaDescription(entry)) e.summary = RssText(media);
+  }
 }
 
 void ParseAtom(xmlDoc* doc, const xmlNode* root, ParsedFeed& out) {
@@ -409,7 +493,7 @@ void ParseAtom(xmlDoc* doc, const xmlNode* root, ParsedFeed& out) {
     } else if (IsCore(c, own_ns, "title")) {
       out.detail.title = AtomText(c);
     } else if (IsCore(c, own_ns, "id")) {
-      out.detail.id = Trimmed(TextOf(c));
+      out.detail.id = ResolveAt(doc, c, TextOf(c));
     } else if (IsCore(c, own_ns, "link")) {
       links.push_back(ReadAtomLink(doc, c));
     } else if (IsCore(c, own_ns, "updated") || IsCore(c, own_ns, "modified")) {
@@ -441,7 +525,13 @@ void ParseRssItem(xmlDoc* doc, const xmlNode* item, std::string_view own_ns, Ent
     } else if (IsNs(c, kNsAtom10, "link") || IsNs(c, kNsAtom03, "link")) {
       atom_links.push_back(ReadAtomLink(doc, c));
     } else if (IsCore(c, own_ns, "guid") || IsCore(c, own_ns, "id")) {
-      guid = Trimmed(TextOf(c));
+      if (HasElementChild(c)) {
+        std::string markup;
+        SerializeChildren(c, markup);
+        guid = Trimmed(markup);
+      } else {
+        guid = Trimmed(TextOf(c));
+      }
       std::string permalink = Attr(c, "isPermaLink").value_or("true");
       guid_is_permalink = EqualsIgnoreCase(Trimmed(permalink), "true");
     } else if (IsCore(c, own_ns, "description") && !IsNs(c, kNsAtom10, "description")) {
@@ -452,7 +542,12 @@ void ParseRssItem(xmlDoc* doc, const xmlNode* item, std::string_view own_ns, Ent
       if (!e.summary.present) e.summary = RssText(c);
     } else if (IsNs(c, kNsContent, "encoded")) {
       e.content = RssText(c);
-    } else if (IsNs(c, kNsXhtml, "body") || IsNs(c, kNsXhtml, "div")) {
+    } else if (IsNs(c, kNsItunes, "summary") || IsNs(c, kNsMedia, "description")) {
+      if (!e.summary.present) e.summary = RssText(c);
+    } else if (IsCore(c, own_ns, "fullitem") ||
+               (IsCore(c, own_ns, "body") && !HasElementChild(c))) {
+      if (!e.content.present) e.content = RssText(c);
+    } else if (IsNs(c, kNsXhtml, "body") || IsNs(c, kNsXhtml, "div") || IsCore(c, own_ns, "body")) {
       if (!e.content.present) {
         e.content.present = true;
         e.content.language = LangOf(c);
@@ -475,6 +570,9 @@ void ParseRssItem(xmlDoc* doc, const xmlNode* item, std::string_view own_ns, Ent
     }
   }
   if (e.link.empty()) e.link = PickAlternate(atom_links);
+  if (!e.summary.present) {
+    if (const xmlNode* media = FindMediaDescription(item)) e.summary = RssText(media);
+  }
   if (guid) {
     e.id = *guid;
     if (e.link.empty() && guid_is_permalink && !guid->empty()) e.link = ResolveAt(doc, item, *guid);
@@ -486,21 +584,29 @@ void ParseRssItem(xmlDoc* doc, const xmlNode* item, std::string_view own_ns, Ent
 
 void ParseRss(xmlDoc* doc, const xmlNode* root, ParsedFeed& out) {
   out.family = "rss";
-  std::string_view root_name = NameOf(root);
+  std::string_view root_name = LocalName(root);
   const xmlNode* channel = nullptr;
   if (root_name == "channel") {
     channel = root;
   } else {
     for (const xmlNode* c = root->children; c; c = c->next) {
-      if (c->type == XML_ELEMENT_NODE && NameOf(c) == "channel") {
+      if (c->type == XML_ELEMENT_NODE && EqualsIgnoreCase(LocalName(c), "channel")) {
         channel = c;
         break;
       }
     }
   }
-  std::string_view own_ns = channel ? NsOf(channel) : NsOf(root);
+  std::string_view own_ns = channel ? NsOf(channel) : std::string_view();
+  if (!channel) {
+    // No channel: the root's default namespace tells RSS 1.0 from 0.90.
+    for (const xmlNs* ns = root->nsDef; ns; ns = ns->next) {
+      if (!ns->prefix) own_ns = View(ns->href);
+    }
+  }
   if (root_name == "RDF") {
-    out.version = own_ns == kNsRss090 ? "0.90" : own_ns == kNsRss10 ? "1.0" : "";
+    out.version = own_ns == kNsRss090 || own_ns == kNsRss090Alt ? "0.90"
+                  : own_ns == kNsRss10                        ? "1.0"
+                                                              : "";
   } else if (root_name == "rss") {
     out.version = Trimmed(Attr(root, "version").value_or(""));
     if (out.version == "0.9") out.version = "0.90";
@@ -508,9 +614,7 @@ void ParseRss(xmlDoc* doc, const xmlNode* root, ParsedFeed& out) {
   std::vector<const xmlNode*> items;
   auto collect_items = [&](const xmlNode* parent) {
     for (const xmlNode* c = parent->children; c; c = c->next) {
-      if (c->type == XML_ELEMENT_NODE && NameOf(c) == "item" &&
-          (NsOf(c).empty() || NsOf(c) == own_ns || NsOf(c) == kNsRss10 ||
-           NsOf(c) == kNsRss090)) {
+      if (IsCore(c, own_ns, "item")) {
         items.push_back(c);
       }
     }
@@ -529,7 +633,7 @@ void ParseRss(xmlDoc* doc, const xmlNode* root, ParsedFeed& out) {
       } else if (IsCore(c, own_ns, "link") && !atom) {
         std::string text = Trimmed(TextOf(c));
         if (!text.empty() && out.link.empty()) out.link = ResolveAt(doc, c, text);
-      } else if (atom && NameOf(c) == "link") {
+      } else if (atom && LocalName(c) == "link") {
         atom_links.push_back(ReadAtomLink(doc, c));
       } else if ((IsCore(c, own_ns, "language") && !atom) || IsNs(c, kNsDc, "language")) {
         std::string lang = Trimmed(TextOf(c));
@@ -537,7 +641,7 @@ void ParseRss(xmlDoc* doc, const xmlNode* root, ParsedFeed& out) {
       } else if (IsCore(c, own_ns, "pubDate")) {
         out.detail.published_ms = DateOf(c);
       } else if (IsCore(c, own_ns, "lastBuildDate") || IsNs(c, kNsDc, "date") ||
-                 IsNs(c, kNsAtom10, "updated")) {
+                 IsNs(c, kNsAtom10, "updated") || IsNs(c, kNsDcTerms, "modified")) {
         if (!out.detail.updated_ms) out.detail.updated_ms = DateOf(c);
       } else if (IsNs(c, kNsAtom10, "id")) {
         out.detail.id = Trimmed(TextOf(c));
@@ -578,9 +682,11 @@ std::set<std::string, std::less<>> DeclaredEntities(std::string_view text) {
   return names;
 }
 
-// Feeds often use HTML entities (&nbsp;, &eacute;) without a DTD, which is not well-formed
-// XML. Rewrites each such reference to a numeric one outside CDATA sections and comments,
-// unless the document declares that entity itself. Returns the number of rewrites.
+// Repairs the commonest breakage of hand-written feeds before parsing, outside CDATA sections
+// and comments: HTML entities (&nbsp;, &eacute;) without a DTD become numeric references
+// (unless the document declares that entity), "&#X41;" becomes "&#x41;", a bare '&' becomes
+// "&amp;" and a '<' that cannot start markup ("<3", "a < b") becomes "&lt;". Each of these
+// is not well-formed XML. Returns the number of repairs.
 size_t RewriteHtmlEntities(std::string_view text, std::string& out) {
   size_t rewrites = 0;
   std::set<std::string, std::less<>> declared;
@@ -600,7 +706,17 @@ size_t RewriteHtmlEntities(std::string_view text, std::string& out) {
       if (text.compare(i, 9, "<![CDATA[") == 0) close = "]]>";
       if (text.compare(i, 4, "<!--") == 0) close = "-->";
       if (close.empty()) {
-        out.push_back('<');
+        char next_char = i + 1 < text.size() ? text[i + 1] : ' ';
+        bool markup = (next_char >= 'a' && next_char <= 'z') ||
+                      (next_char >= 'A' && next_char <= 'Z') || next_char == '_' ||
+                      next_char == ':' || next_char == '/' || next_char == '!' ||
+                      next_char == '?' || static_cast<unsigned char>(next_char) >= 0x80;
+        if (markup) {
+          out.push_back('<');
+        } else {
+          out += "&lt;";
+          ++rewrites;
+        }
         ++i;
         continue;
       }
@@ -609,6 +725,29 @@ size_t RewriteHtmlEntities(std::string_view text, std::string& out) {
       out.append(text.substr(i, end - i));
       i = end;
       continue;
+    }
+    if (i + 2 < text.size() && text[i + 1] == '#') {
+      size_t k = i + 2;
+      bool upper_x = text[k] == 'X';
+      bool hex = text[k] == 'x' || upper_x;
+      if (hex) ++k;
+      size_t digits_start = k;
+      auto is_digit = [hex](char ch) {
+        return (ch >= '0' && ch <= '9') ||
+               (hex && ((ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F')));
+      };
+      while (k < text.size() && k - digits_start < 10 && is_digit(text[k])) ++k;
+      if (k > digits_start && k < text.size() && text[k] == ';') {
+        if (upper_x) {
+          out += "&#x";
+          out.append(text.substr(digits_start, k + 1 - digits_start));
+          ++rewrites;
+        } else {
+          out.append(text.substr(i, k + 1 - i));
+        }
+        i = k + 1;
+        continue;
+      }
     }
     size_t j = i + 1;
     while (j < text.size() && j - i <= 32 &&
@@ -626,7 +765,15 @@ size_t RewriteHtmlEntities(std::string_view text, std::string& out) {
         continue;
       }
     }
-    out.push_back('&');
+    bool known = j < text.size() && text[j] == ';' && !name.empty() &&
+                 (name == "amp" || name == "lt" || name == "gt" || name == "quot" ||
+                  name == "apos" || declared.contains(name));
+    if (known) {
+      out.push_back('&');
+    } else {
+      out += "&amp;";  // a bare '&' (or an unknown entity, which XML cannot resolve)
+      ++rewrites;
+    }
     ++i;
   }
   return rewrites;
@@ -695,8 +842,8 @@ std::optional<Error> ParseXmlDocument(std::string_view utf8, const ParseContext&
   if (rewrites > 0) {
     out.wellformed = false;
     out.warnings.push_back("xml: " + std::to_string(rewrites) +
-                           " HTML entity references without a DTD (not well-formed XML); "
-                           "decoded as HTML");
+                           " repairs of entity references, bare '&' or '<' (not well-formed "
+                           "XML)");
   }
   std::string_view text = rewritten;
   if (text.size() > static_cast<size_t>(INT32_MAX)) {
@@ -724,6 +871,8 @@ std::optional<Error> ParseXmlDocument(std::string_view utf8, const ParseContext&
   if (limit_hit) {
     return ResourceExhausted("xml: document exceeds a parser limit (" + error_text + ")");
   }
+  DocState state;
+  if (doc) doc->_private = &state;
   const xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
   if (!root) {
     return InvalidArgument("xml: not a feed: no root element" +
@@ -736,7 +885,7 @@ std::optional<Error> ParseXmlDocument(std::string_view utf8, const ParseContext&
     if (!EndsWithRootEndTag(text, root)) out.incomplete = true;
   }
 
-  std::string_view name = NameOf(root);
+  std::string_view name = LocalName(root);
   if (name == "feed") {
     ParseAtom(doc.get(), root, out);
   } else if (name == "rss" || name == "RDF" || name == "channel") {
@@ -753,7 +902,12 @@ std::optional<Error> ParseXmlDocument(std::string_view utf8, const ParseContext&
   } else {
     return InvalidArgument("xml: not a feed: unknown root element <" + std::string(name) + ">");
   }
-  if (out.incomplete && out.entries.empty() && !out.detail.title.present) {
+  if (state.entity_dropped || state.entity_budget_exhausted) {
+    out.warnings.push_back(state.entity_budget_exhausted
+                               ? "xml: entity expansion budget exhausted; the rest dropped"
+                               : "xml: references to external or nested entities dropped");
+  }
+  if (out.incomplete && out.entries.empty() && !out.detail.title.present && out.link.empty()) {
     return InvalidArgument("xml: broken document, nothing recovered (" + error_text + ")");
   }
   return std::nullopt;
