@@ -19,7 +19,8 @@
 
 namespace babelwatch::detect {
 
-struct Doc;  // an analyzed Item (detect/doc.h)
+struct Doc;           // an analyzed Item (detect/doc.h)
+struct EngineParams;  // tuning of analysis, similarity and clustering (detect/engine_params.h)
 
 struct Assignment {
   StoryId story = 0;
@@ -34,6 +35,10 @@ class Engine {
   // Loads language resources (ICU transliterators, stemmers, name tables). Errors:
   // kInvalidArgument for bad options, kNotFound if a required Debian resource is missing.
   [[nodiscard]] static Result<std::unique_ptr<Engine>> Create(const DetectOptions& options);
+  // The same with explicit tuning (experiments, eval). options' thresholds, when >= 0,
+  // override params.cluster's.
+  [[nodiscard]] static Result<std::unique_ptr<Engine>> Create(const DetectOptions& options,
+                                                              const EngineParams& params);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -60,8 +65,17 @@ class Engine {
   // (eval-pairs scores dev pairs with it).
   [[nodiscard]] double Similarity(const Doc& a, const Doc& b) const;
 
+  // Counts the document in the streaming document frequencies without clustering it, so a
+  // corpus scored pair by pair (eval-pairs) has the statistics a stream would have.
+  void ObserveFrequencies(const Doc& doc);
+
+  // Seconds Create() spent loading language resources (ICU tables, stemmers, name tables).
+  [[nodiscard]] double resource_load_seconds() const;
+  // Documents currently in the window.
+  [[nodiscard]] size_t documents() const;
+
  private:
-  explicit Engine(const DetectOptions& options);
+  Engine();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,19 @@
+// File: detect/boilerplate.h
+//
+// Boilerplate cleanup for scraped or full-text items: cuts page furniture that rides along
+// with the article — navigation and labels before the text ("News Feed", "1 min read"),
+// lists of related headlines and "read more" sections after it, bylines, disclaimers and
+// ads — so their names don't pull unrelated stories together. Line-based and language
+// independent apart from a short multilingual list of section markers. Pure.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace babelwatch::detect {
+
+// Returns the article body of `text` (paragraphs joined by '\n'). `title` is the item's
+// headline: a first line repeating it is dropped. Input of any size; output ≤ input.
+[[nodiscard]] std::string CleanBoilerplate(std::string_view title, std::string_view text);
+
+}  // namespace babelwatch::detect

@@ -1,0 +1,188 @@
+#include "detect/clusterer.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace babelwatch::detect {
+
+namespace {
+
+constexpr uint64_t kKeySalt = 0x9ddfea08eb382d69ULL;  // keeps key and term hashes apart
+
+}  // namespace
+
+Clusterer::Clusterer(const ClusterParams& params, const SimilarityParams& sim,
+                     int64_t window_ms)
+    : params_(params), sim_(sim), window_ms_(window_ms) {}
+
+Clusterer::~Clusterer() = default;
+
+double Clusterer::Decay(int64_t a_ms, int64_t b_ms) const {
+  double hours = std::abs(static_cast<double>(a_ms - b_ms)) / 3.6e6;
+  if (params_.decay_hours <= 0) return 1.0;
+  return 1.0 / (1.0 + hours / params_.decay_hours);
+}
+
+double Clusterer::Similarity(const Doc& a, const Doc& b) const {
+  return DocSimilarity(a, b, df_, sim_);
+}
+
+void Clusterer::Index(uint32_t slot, const Doc& doc) {
+  for (const Feature& f : doc.terms) postings_[f.hash].push_back(slot);
+  for (const Key& k : doc.keys) postings_[k.hash ^ kKeySalt].push_back(slot);
+}
+
+void Clusterer::Unindex(uint32_t slot, const Doc& doc) {
+  auto drop = [&](uint64_t h) {
+    auto it = postings_.find(h);
+    if (it == postings_.end()) return;
+    auto& v = it->second;
+    v.erase(std::remove(v.begin(), v.end(), slot), v.end());
+    if (v.empty()) postings_.erase(it);
+  };
+  for (const Feature& f : doc.terms) drop(f.hash);
+  for (const Key& k : doc.keys) drop(k.hash ^ kKeySalt);
+}
+
+Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
+  const Doc& d = *doc;
+  df_.Add(d);
+
+  // Candidate documents: those sharing a discriminating feature, most shared first.
+  std::unordered_map<uint32_t, int> shared;
+  auto collect = [&](uint64_t h) {
+    auto it = postings_.find(h);
+    if (it == postings_.end() || it->second.size() > params_.max_posting) return;
+    for (uint32_t s : it->second) ++shared[s];
+  };
+  for (const Feature& f : d.terms) collect(f.hash);
+  for (const Key& k : d.keys) collect(k.hash ^ kKeySalt);
+  std::vector<std::pair<int, uint32_t>> cands;
+  cands.reserve(shared.size());
+  for (const auto& [slot, n] : shared) cands.emplace_back(n, slot);
+  if (cands.size() > params_.max_candidates) {
+    std::partial_sort(cands.begin(), cands.begin() + static_cast<long>(params_.max_candidates),
+                      cands.end(), [](const auto& a, const auto& b) {
+                        return a.first != b.first ? a.first > b.first : a.second < b.second;
+                      });
+    cands.resize(params_.max_candidates);
+  }
+
+  // Score stories by their best member, relative to the threshold that applies.
+  StoryId best_story = 0;
+  double best_ratio = 0, best_sim = 0;
+  uint32_t best_member = 0;
+  for (const auto& [n, slot] : cands) {
+    const Entry& e = docs_.at(slot);
+    double s = DocSimilarity(d, *e.doc, df_, sim_) * Decay(d.published_ms, e.doc->published_ms);
+    double th = e.doc->lang == d.lang ? params_.same_threshold : params_.cross_threshold;
+    double ratio = th > 0 ? s / th : 0;
+    if (ratio > best_ratio || (ratio == best_ratio && e.story < best_story)) {
+      best_ratio = ratio;
+      best_story = e.story;
+      best_sim = s;
+      best_member = slot;
+    }
+  }
+
+  Assignment a;
+  a.lang = d.lang;
+  uint32_t slot = next_slot_++;
+  if (best_story != 0 && best_ratio >= 1.0) {
+    a.story = best_story;
+    a.similarity = best_sim;
+    // Syndication: a near-identical copy of a document already in the story.
+    StoryState& st = stories_.at(best_story);
+    for (uint32_t m : st.members) {
+      if (ShingleJaccard(d, *docs_.at(m).doc) >= params_.syndication_jaccard) {
+        a.syndicated = true;
+        break;
+      }
+    }
+    (void)best_member;
+  } else {
+    a.story = next_story_++;
+    a.new_story = true;
+    StoryState st;
+    st.summary.id = a.story;
+    st.summary.first_seen_ms = d.published_ms;
+    st.summary.last_seen_ms = d.published_ms;
+    stories_.emplace(a.story, std::move(st));
+  }
+
+  StoryState& st = stories_.at(a.story);
+  StorySummary& sum = st.summary;
+  sum.first_seen_ms = std::min(sum.first_seen_ms, d.published_ms);
+  sum.last_seen_ms = std::max(sum.last_seen_ms, d.published_ms);
+  ++sum.documents;
+  if (std::find(sum.sources.begin(), sum.sources.end(), d.source) == sum.sources.end()) {
+    sum.sources.push_back(d.source);
+  }
+  if (!a.syndicated) ++st.independent[d.source];
+  sum.independent_sources = static_cast<int>(st.independent.size());
+  auto lang_it = std::find_if(sum.languages.begin(), sum.languages.end(),
+                              [&](const StoryLanguage& l) { return l.lang == d.lang; });
+  if (lang_it == sum.languages.end()) {
+    sum.languages.push_back(StoryLanguage{d.lang, d.published_ms, d.title, d.source, d.url});
+  } else if (d.published_ms < lang_it->first_seen_ms) {
+    *lang_it = StoryLanguage{d.lang, d.published_ms, d.title, d.source, d.url};
+  }
+  for (const Key& k : d.keys) {
+    if (k.kind == KeyKind::kInternational) continue;
+    st.keys[k.text] += std::log1p(k.weight) * df_.KeyIdf(k.hash);
+  }
+  Refresh(st);
+  st.members.push_back(slot);
+
+  docs_.emplace(slot, Entry{doc, a.story, a.syndicated});
+  by_time_.emplace(d.published_ms, slot);
+  Index(slot, d);
+  return a;
+}
+
+void Clusterer::Refresh(StoryState& s) const {
+  std::vector<std::pair<double, std::string>> top;
+  top.reserve(s.keys.size());
+  for (const auto& [k, w] : s.keys) top.emplace_back(w, k);
+  size_t n = std::min(params_.summary_keys, top.size());
+  std::partial_sort(top.begin(), top.begin() + static_cast<long>(n), top.end(),
+                    [](const auto& a, const auto& b) {
+                      return a.first != b.first ? a.first > b.first : a.second < b.second;
+                    });
+  s.summary.keys.clear();
+  for (size_t i = 0; i < n; ++i) s.summary.keys.push_back(top[i].second);
+}
+
+void Clusterer::ExpireBefore(int64_t cutoff_ms) {
+  while (!by_time_.empty() && by_time_.begin()->first < cutoff_ms) {
+    uint32_t slot = by_time_.begin()->second;
+    by_time_.erase(by_time_.begin());
+    auto it = docs_.find(slot);
+    if (it == docs_.end()) continue;
+    const Doc& d = *it->second.doc;
+    Unindex(slot, d);
+    df_.Remove(d);
+    auto st = stories_.find(it->second.story);
+    if (st != stories_.end()) {
+      auto& m = st->second.members;
+      m.erase(std::remove(m.begin(), m.end(), slot), m.end());
+      if (m.empty()) stories_.erase(st);
+    }
+    docs_.erase(it);
+  }
+}
+
+std::optional<StorySummary> Clusterer::Summary(StoryId id) const {
+  auto it = stories_.find(id);
+  if (it == stories_.end()) return std::nullopt;
+  return it->second.summary;
+}
+
+std::vector<StorySummary> Clusterer::Summaries() const {
+  std::vector<StorySummary> out;
+  out.reserve(stories_.size());
+  for (const auto& [id, s] : stories_) out.push_back(s.summary);
+  return out;
+}
+
+}  // namespace babelwatch::detect

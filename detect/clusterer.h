@@ -1,0 +1,85 @@
+// File: detect/clusterer.h
+//
+// Clusterer: online clustering of analyzed documents into stories. For each new document,
+// candidates come from an inverted index over its terms and keys (features too common to
+// discriminate are skipped); each candidate story is scored by its best-matching member with
+// the weighted similarity, decayed with the time between the two documents, against a
+// threshold for same-language and one for cross-language links. The document joins the
+// best story whose score clears its threshold, else starts a new story. Near-identical
+// copies (word 4-gram Jaccard) are marked syndicated and do not count as another source.
+// Keeps streaming document frequencies over the window. Not thread-safe: one owner.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "core/story.h"
+#include "detect/doc.h"
+#include "detect/engine.h"
+#include "detect/similarity.h"
+
+namespace babelwatch::detect {
+
+struct ClusterParams {
+  double same_threshold = 0.30;    // similarity for a link between documents of one language
+  double cross_threshold = 0.30;   // ... of two languages
+  double decay_hours = 48;         // similarity × 1 / (1 + Δt / decay)
+  double syndication_jaccard = 0.5;
+  size_t max_posting = 400;        // features in more documents are not used for candidates
+  size_t max_candidates = 300;     // documents verified per new document
+  size_t summary_keys = 8;
+};
+
+class Clusterer {
+ public:
+  Clusterer(const ClusterParams& params, const SimilarityParams& sim, int64_t window_ms);
+  ~Clusterer();
+
+  Assignment Add(std::shared_ptr<const Doc> doc);
+  // Drops documents published before cutoff_ms, and stories left with none.
+  void ExpireBefore(int64_t cutoff_ms);
+
+  [[nodiscard]] std::optional<StorySummary> Summary(StoryId id) const;
+  [[nodiscard]] std::vector<StorySummary> Summaries() const;
+  [[nodiscard]] double Similarity(const Doc& a, const Doc& b) const;
+
+  // Document frequencies over the window (eval-pairs adds its corpus through these).
+  DocumentFrequencies& frequencies() { return df_; }
+  [[nodiscard]] size_t documents() const { return docs_.size(); }
+
+ private:
+  struct Entry {
+    std::shared_ptr<const Doc> doc;
+    StoryId story = 0;
+    bool syndicated = false;
+  };
+  struct StoryState {
+    StorySummary summary;
+    std::vector<uint32_t> members;                 // slots still in the window
+    std::map<std::string, int> independent;        // source -> non-syndicated documents
+    std::unordered_map<std::string, double> keys;  // readable key -> accumulated weight
+  };
+
+  double Decay(int64_t a_ms, int64_t b_ms) const;
+  void Index(uint32_t slot, const Doc& doc);
+  void Unindex(uint32_t slot, const Doc& doc);
+  void Refresh(StoryState& s) const;
+
+  // Constant after construction.
+  const ClusterParams params_;
+  const SimilarityParams sim_;
+  const int64_t window_ms_;
+
+  DocumentFrequencies df_;
+  uint32_t next_slot_ = 0;
+  StoryId next_story_ = 1;
+  std::unordered_map<uint32_t, Entry> docs_;
+  std::multimap<int64_t, uint32_t> by_time_;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> postings_;
+  std::map<StoryId, StoryState> stories_;
+};
+
+}  // namespace babelwatch::detect

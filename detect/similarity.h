@@ -1,0 +1,58 @@
+// File: detect/similarity.h
+//
+// DocumentFrequencies: streaming document frequencies of terms (per language, since term
+// hashes carry the language) and of language-neutral keys (across languages) over the
+// documents in the window. Not thread-safe: one owner (the clusterer's strand) changes it.
+//
+// DocSimilarity: the weighted similarity the clusterer uses to link two documents, in
+// [0, 1]: TF-IDF cosine over stemmed terms and keys for documents of one language, over
+// language-neutral keys alone across languages. Pure given the frequencies.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+
+#include "detect/doc.h"
+
+namespace babelwatch::detect {
+
+class DocumentFrequencies {
+ public:
+  // prior_docs: pseudo-documents in which no feature occurs, so a cold start (a handful of
+  // documents) does not give one-off words extreme weights.
+  explicit DocumentFrequencies(double prior_docs = 50) : prior_docs_(prior_docs) {}
+  void Add(const Doc& doc);
+  void Remove(const Doc& doc);  // doc must have been added
+  // Smoothed inverse document frequency: log((N + prior + 1) / (df + 0.5)), never below 0.
+  [[nodiscard]] double TermIdf(uint64_t hash) const;
+  [[nodiscard]] double KeyIdf(uint64_t hash) const;
+  [[nodiscard]] int64_t documents() const { return docs_; }
+  [[nodiscard]] int64_t KeyDf(uint64_t hash) const;
+  [[nodiscard]] size_t size() const { return terms_.size() + keys_.size(); }
+
+ private:
+  std::unordered_map<uint64_t, int32_t> terms_;
+  std::unordered_map<uint64_t, int32_t> keys_;
+  int64_t docs_ = 0;
+  double prior_docs_;
+};
+
+struct SimilarityParams {
+  double key_mix = 1.0;  // weight of the key vector next to the term vector (same language)
+  double name_weight = 1.0;
+  double exonym_weight = 0.5;
+  double number_weight = 1.0;
+  double international_weight = 1.0;
+  int min_shared_keys_cross = 2;   // a cross-language link needs this many shared keys
+  size_t max_keys = 30;            // strongest keys (tf × idf) kept per document; 0 = all
+  size_t max_terms = 0;            // strongest terms kept per document; 0 = all
+};
+
+// Similarity of two documents in [0, 1] (symmetric).
+[[nodiscard]] double DocSimilarity(const Doc& a, const Doc& b, const DocumentFrequencies& df,
+                                   const SimilarityParams& params);
+
+// Jaccard similarity of the two documents' word 4-gram shingles, in [0, 1].
+[[nodiscard]] double ShingleJaccard(const Doc& a, const Doc& b);
+
+}  // namespace babelwatch::detect

@@ -1,0 +1,187 @@
+#include "detect/transliterator.h"
+
+#include <unicode/translit.h>
+#include <unicode/unistr.h>
+
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+namespace babelwatch::detect {
+
+namespace {
+
+// Languages with a BGN/PCGN romanisation in ICU 72, by ISO 639-1 code.
+const std::map<std::string, std::string, std::less<>>& BgnChains() {
+  static const auto* m = new std::map<std::string, std::string, std::less<>>{
+      {"ru", "Russian-Latin/BGN"},   {"uk", "Ukrainian-Latin/BGN"},
+      {"be", "Belarusian-Latin/BGN"}, {"bg", "Bulgarian-Latin/BGN"},
+      {"sr", "Serbian-Latin/BGN"},   {"mk", "Macedonian-Latin/BGN"},
+      {"kk", "Kazakh-Latin/BGN"},    {"ky", "Kirghiz-Latin/BGN"},
+      {"mn", "Mongolian-Latin/BGN"}, {"el", "Greek-Latin/BGN"},
+      {"ar", "Arabic-Latin/BGN"},    {"fa", "Persian-Latin/BGN"},
+      {"he", "Hebrew-Latin/BGN"},    {"hy", "Armenian-Latin/BGN"},
+      {"ka", "Georgian-Latin/BGN"},  {"az", "Azerbaijani-Latin/BGN"},
+      {"uz", "Uzbek-Latin/BGN"},     {"ps", "Pashto-Latin/BGN"},
+  };
+  return *m;
+}
+
+constexpr size_t kCacheLimit = 200000;  // entries; ~20 MB at worst, cleared when reached
+
+}  // namespace
+
+struct Transliterator::Impl {
+  std::mutex mu;
+  std::unique_ptr<icu::Transliterator> generic;                              // GUARDED_BY(mu)
+  std::map<std::string, std::unique_ptr<icu::Transliterator>, std::less<>> by_lang;  // GUARDED_BY(mu)
+  std::unordered_map<std::string, std::string> cache;                        // GUARDED_BY(mu)
+};
+
+Transliterator::Transliterator() : impl_(std::make_unique<Impl>()) {}
+Transliterator::~Transliterator() = default;
+
+Result<std::unique_ptr<Transliterator>> Transliterator::Create() {
+  std::unique_ptr<Transliterator> t(new Transliterator());
+  UErrorCode status = U_ZERO_ERROR;
+  t->impl_->generic.reset(icu::Transliterator::createInstance(
+      "Any-Latin; Latin-ASCII", UTRANS_FORWARD, status));
+  if (U_FAILURE(status) || !t->impl_->generic) {
+    return NotFound(std::string("detect: ICU transliterator \"Any-Latin; Latin-ASCII\" not "
+                                "available: ") + u_errorName(status));
+  }
+  for (const auto& [lang, id] : BgnChains()) {
+    status = U_ZERO_ERROR;
+    std::string chain = id + "; Any-Latin; Latin-ASCII";
+    std::unique_ptr<icu::Transliterator> tr(icu::Transliterator::createInstance(
+        icu::UnicodeString::fromUTF8(chain), UTRANS_FORWARD, status));
+    if (U_SUCCESS(status) && tr) t->impl_->by_lang.emplace(lang, std::move(tr));
+    // A missing BGN chain is not fatal: that language falls back to Any-Latin.
+  }
+  return t;
+}
+
+std::string Transliterator::ToAscii(std::string_view word, std::string_view lang) const {
+  bool ascii = true;
+  for (char c : word) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  std::string raw;
+  if (ascii) {
+    raw.assign(word);
+  } else {
+    std::string key;
+    key.reserve(lang.size() + 1 + word.size());
+    key.append(lang).push_back('\x1f');
+    key.append(word);
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    auto hit = impl_->cache.find(key);
+    if (hit != impl_->cache.end()) return hit->second;
+    icu::UnicodeString u = icu::UnicodeString::fromUTF8(
+        icu::StringPiece(word.data(), static_cast<int32_t>(word.size())));
+    auto it = impl_->by_lang.find(lang);
+    (it != impl_->by_lang.end() ? it->second : impl_->generic)->transliterate(u);
+    u.toUTF8String(raw);
+    std::string out;
+    for (char c : raw) {
+      if (c >= 'A' && c <= 'Z') out.push_back(static_cast<char>(c - 'A' + 'a'));
+      else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out.push_back(c);
+    }
+    if (impl_->cache.size() >= kCacheLimit) impl_->cache.clear();
+    impl_->cache.emplace(std::move(key), out);
+    return out;
+  }
+  std::string out;
+  for (char c : raw) {
+    if (c >= 'A' && c <= 'Z') out.push_back(static_cast<char>(c - 'A' + 'a'));
+    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out.push_back(c);
+  }
+  return out;
+}
+
+namespace {
+
+void ReplaceAll(std::string& s, std::string_view from, std::string_view to) {
+  size_t pos = 0;
+  while ((pos = s.find(from, pos)) != std::string::npos) {
+    s.replace(pos, from.size(), to);
+    pos += to.size();
+  }
+}
+
+}  // namespace
+
+std::string PhoneticSkeleton(std::string_view ascii, std::string_view lang) {
+  // Upper-case letters are internal classes: C = the "ch" of church (ч), H = the "ch" of
+  // Bach (х), S = the "sh"/"zh" sibilants (ш, ж, щ).
+  std::string s(ascii);
+  if (lang == "de") {
+    ReplaceAll(s, "tsch", "C");
+    ReplaceAll(s, "sch", "S");
+    ReplaceAll(s, "ch", "H");
+  } else if (lang == "fr") {
+    ReplaceAll(s, "tch", "C");
+    ReplaceAll(s, "ch", "S");
+    ReplaceAll(s, "ou", "u");
+    ReplaceAll(s, "j", "S");
+  } else if (lang == "nl") {
+    ReplaceAll(s, "tsj", "C");
+    ReplaceAll(s, "sj", "S");
+    ReplaceAll(s, "zj", "S");
+    ReplaceAll(s, "ch", "H");
+    ReplaceAll(s, "oe", "u");
+  } else if (lang == "it") {
+    ReplaceAll(s, "sci", "S");
+    ReplaceAll(s, "sce", "Se");
+    ReplaceAll(s, "ci", "C");
+    ReplaceAll(s, "ce", "Ce");
+    ReplaceAll(s, "gh", "g");
+    ReplaceAll(s, "ch", "k");
+  } else if (lang == "pl") {
+    ReplaceAll(s, "cz", "C");
+    ReplaceAll(s, "sz", "S");
+    ReplaceAll(s, "rz", "S");
+    ReplaceAll(s, "ch", "H");
+    ReplaceAll(s, "w", "v");
+  } else if (lang == "es") {
+    ReplaceAll(s, "ch", "C");
+    ReplaceAll(s, "j", "H");
+  } else if (lang == "tr") {
+    // Latin-ASCII has already turned ç/ş into c/s; Turkish c is the English j.
+    ReplaceAll(s, "c", "i");
+  } else {
+    // English and the BGN romanisations of Cyrillic, Greek, Arabic, ...
+    ReplaceAll(s, "shch", "S");
+    ReplaceAll(s, "sh", "S");
+    ReplaceAll(s, "zh", "S");
+    ReplaceAll(s, "kh", "H");
+    ReplaceAll(s, "ch", "C");
+  }
+  ReplaceAll(s, "ph", "f");
+  ReplaceAll(s, "th", "t");
+  ReplaceAll(s, "ck", "k");
+  ReplaceAll(s, "qu", "k");
+  ReplaceAll(s, "x", "ks");
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    char m = c;
+    switch (c) {
+      case 'w': m = 'v'; break;
+      case 'y': case 'j': m = 'i'; break;
+      case 'z': case 'S': m = 's'; break;
+      case 'q': case 'c': m = 'k'; break;
+      case 'C': m = 'c'; break;
+      case 'H': m = 'h'; break;
+      default: break;
+    }
+    if (!out.empty() && out.back() == m) continue;  // doubled letters
+    out.push_back(m);
+  }
+  return out;
+}
+
+}  // namespace babelwatch::detect
