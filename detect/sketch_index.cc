@@ -17,6 +17,9 @@ constexpr int kMaxBands = 64;
 constexpr int kMaxRows = 64;
 constexpr size_t kMaxDocsPerSlice = size_t{1} << 24;
 constexpr int64_t kMaxSlices = 100000;
+// Times are clamped to +-2^62 ms (146 million years) so slice and block arithmetic on
+// untrusted timestamps cannot overflow.
+constexpr int64_t kTimeLimit = int64_t{1} << 62;
 
 inline uint64_t Mix64(uint64_t x) {
   x ^= x >> 30;
@@ -65,17 +68,30 @@ std::string ValidateOptions(const SketchIndex::Options& o) {
     return range("expected_docs_per_slice", static_cast<long long>(o.expected_docs_per_slice),
                  "1..max_docs_per_slice");
   }
+  const int64_t window_slices = (o.window_ms + o.slice_ms - 1) / o.slice_ms;
+  if (o.slices_per_block < 0 || o.slices_per_block > window_slices) {
+    return range("slices_per_block", o.slices_per_block, "0 (automatic) or 1..window slices");
+  }
+  const int64_t per_block =
+      o.slices_per_block > 0 ? o.slices_per_block : std::max<int64_t>(1, (window_slices + 7) / 8);
+  // Document handles and bucket positions are 32-bit: a block's slots must fit.
+  const double slots = static_cast<double>(per_block) * static_cast<double>(o.max_docs_per_slice) *
+                       o.bands * 1.5;
+  if (slots >= 4.0e9) {
+    return range("max_docs_per_slice", static_cast<long long>(o.max_docs_per_slice),
+                 "at most 2^32 / (1.5 * bands * slices per block)");
+  }
   return {};
 }
 
 }  // namespace
 
-// A fixed-capacity block of documents with its own open-addressing bucket table (all bands
+// A fixed-capacity array of documents with its own open-addressing bucket table (all bands
 // share it; the band index is part of the key). Arrays live in one calloc'd block, so pages
 // are zero and only touched pages become resident.
 struct SketchIndex::Segment {
   size_t capacity = 0;         // documents
-  size_t cum_capacity = 0;     // capacity of this segment and all older ones of the slice
+  size_t cum_capacity = 0;     // capacity of this segment and all older ones of the block
   uint32_t slots = 0;          // bucket table size, > capacity * bands
   size_t bytes = 0;            // everything allocated for this segment
   Segment* older = nullptr;    // immutable once the segment is published
@@ -85,18 +101,29 @@ struct SketchIndex::Segment {
   uint64_t* table = nullptr;   // [slots], accessed through std::atomic_ref
   uint32_t* sigs = nullptr;    // [capacity * signature length]
   uint32_t* next = nullptr;    // [capacity * bands]: next older document in the same bucket
+  uint32_t* slice = nullptr;   // [capacity]: slice number - the block's first slice
 };
 
-struct SketchIndex::Slice {
-  explicit Slice(int64_t n) : number(n) {}
+// The documents of slices_per_block_ consecutive slices.
+struct SketchIndex::Block {
+  Block(int64_t n, int64_t first, int64_t slices)
+      : number(n), first_slice(first), last_slice(first + slices - 1),
+        slice_docs(new std::atomic<size_t>[static_cast<size_t>(slices)]) {
+    for (int64_t i = 0; i < slices; ++i) slice_docs[i].store(0, std::memory_order_relaxed);
+  }
   const int64_t number;
+  const int64_t first_slice;
+  const int64_t last_slice;
   std::atomic<Segment*> head{nullptr};  // newest segment
-  std::atomic<size_t> docs{0};          // documents fully indexed
   std::atomic<size_t> bytes{0};
+  // Documents per slice: reserved before a document is written (to enforce the cap), so a
+  // reader may count one still being indexed.
+  std::unique_ptr<std::atomic<size_t>[]> slice_docs;
+  std::atomic<size_t> docs{0};  // documents fully indexed
 };
 
 struct SketchIndex::Retired {
-  Slice* slice;
+  Block* block;
   uint64_t tag;   // epoch when it was unlinked
   size_t bytes;   // what Retire added to retired_bytes_ (a late Insert may grow it further)
   Retired* next;
@@ -110,10 +137,20 @@ Result<std::unique_ptr<SketchIndex>> SketchIndex::Create(const Options& options)
 
 namespace {
 
-// Slots for every slice that can be live at once (ceil(window / slice) + 1) plus one.
+int64_t SlicesPerBlock(const SketchIndex::Options& o) {
+  if (!ValidateOptions(o).empty()) return 1;
+  if (o.slices_per_block > 0) return o.slices_per_block;
+  // Keep in step with ValidateOptions.
+  const int64_t window_slices = (o.window_ms + o.slice_ms - 1) / o.slice_ms;
+  return std::max<int64_t>(1, (window_slices + 7) / 8);
+}
+
+// Slots for every block that can hold a live slice at once, plus two.
 size_t RingSize(const SketchIndex::Options& o) {
   if (!ValidateOptions(o).empty()) return 1;
-  return static_cast<size_t>((o.window_ms + o.slice_ms - 1) / o.slice_ms) + 2;
+  const int64_t window_slices = (o.window_ms + o.slice_ms - 1) / o.slice_ms;
+  const int64_t per_block = SlicesPerBlock(o);
+  return static_cast<size_t>((window_slices + 1 + per_block - 1) / per_block + 2);
 }
 
 void DeleteSegment(void* segment_block) { std::free(segment_block); }
@@ -122,8 +159,9 @@ void DeleteSegment(void* segment_block) { std::free(segment_block); }
 
 SketchIndex::SketchIndex(const Options& options)
     : options_(options),
+      slices_per_block_(SlicesPerBlock(options)),
       ring_size_(RingSize(options)),
-      ring_(new std::atomic<Slice*>[RingSize(options)]),
+      ring_(new std::atomic<Block*>[RingSize(options)]),
       now_ms_(kUnset) {
   const std::string problem = ValidateOptions(options);
   if (!problem.empty()) {
@@ -134,24 +172,25 @@ SketchIndex::SketchIndex(const Options& options)
   for (size_t i = 0; i < ring_size_; ++i) ring_[i].store(nullptr, std::memory_order_relaxed);
 }
 
+void SketchIndex::FreeBlock(Block* block) {
+  Segment* seg = block->head.load(std::memory_order_relaxed);
+  while (seg != nullptr) {
+    Segment* older = seg->older;
+    DeleteSegment(seg->block);
+    delete seg;
+    seg = older;
+  }
+  delete block;
+}
+
 SketchIndex::~SketchIndex() {
-  auto free_slice = [](Slice* slice) {
-    Segment* seg = slice->head.load(std::memory_order_relaxed);
-    while (seg != nullptr) {
-      Segment* older = seg->older;
-      DeleteSegment(seg->block);
-      delete seg;
-      seg = older;
-    }
-    delete slice;
-  };
   for (size_t i = 0; i < ring_size_; ++i) {
-    if (Slice* s = ring_[i].load(std::memory_order_relaxed)) free_slice(s);
+    if (Block* b = ring_[i].load(std::memory_order_relaxed)) FreeBlock(b);
   }
   Retired* r = retired_.load(std::memory_order_relaxed);
   while (r != nullptr) {
     Retired* next = r->next;
-    free_slice(r->slice);
+    FreeBlock(r->block);
     delete r;
     r = next;
   }
@@ -168,7 +207,8 @@ SketchIndex::Segment* SketchIndex::NewSegment(size_t capacity) const {
   const size_t table_bytes = size_t{seg->slots} * sizeof(uint64_t);
   const size_t sigs_bytes = capacity * length * sizeof(uint32_t);
   const size_t next_bytes = capacity * bands * sizeof(uint32_t);
-  const size_t total = ids_bytes + table_bytes + sigs_bytes + next_bytes;
+  const size_t slice_bytes = capacity * sizeof(uint32_t);
+  const size_t total = ids_bytes + table_bytes + sigs_bytes + next_bytes + slice_bytes;
   seg->block = std::calloc(1, total);
   if (seg->block == nullptr) {
     std::fprintf(stderr, "<2>sketch index: out of memory allocating %zu bytes\n", total);
@@ -176,16 +216,36 @@ SketchIndex::Segment* SketchIndex::NewSegment(size_t capacity) const {
   }
   auto* base = static_cast<unsigned char*>(seg->block);
   seg->ids = reinterpret_cast<uint64_t*>(base);
-  seg->table = reinterpret_cast<uint64_t*>(base + ids_bytes);
-  seg->sigs = reinterpret_cast<uint32_t*>(base + ids_bytes + table_bytes);
-  seg->next = reinterpret_cast<uint32_t*>(base + ids_bytes + table_bytes + sigs_bytes);
+  base += ids_bytes;
+  seg->table = reinterpret_cast<uint64_t*>(base);
+  base += table_bytes;
+  seg->sigs = reinterpret_cast<uint32_t*>(base);
+  base += sigs_bytes;
+  seg->next = reinterpret_cast<uint32_t*>(base);
+  base += next_bytes;
+  seg->slice = reinterpret_cast<uint32_t*>(base);
   seg->bytes = total + sizeof(Segment);
   return seg;
+}
+
+SketchIndex::Block* SketchIndex::NewBlock(int64_t number) const {
+  auto* block = new Block(number, number * slices_per_block_, slices_per_block_);
+  const size_t cap = options_.max_docs_per_slice * static_cast<size_t>(slices_per_block_);
+  Segment* seg = NewSegment(
+      std::min(cap, options_.expected_docs_per_slice * static_cast<size_t>(slices_per_block_)));
+  seg->cum_capacity = seg->capacity;
+  block->head.store(seg, std::memory_order_relaxed);
+  block->bytes.store(seg->bytes + sizeof(Block) +
+                         static_cast<size_t>(slices_per_block_) * sizeof(std::atomic<size_t>),
+                     std::memory_order_relaxed);
+  return block;
 }
 
 int64_t SketchIndex::SliceNumber(int64_t time_ms) const {
   return FloorDiv(time_ms, options_.slice_ms);
 }
+
+int64_t SketchIndex::BlockOf(int64_t slice) const { return FloorDiv(slice, slices_per_block_); }
 
 int64_t SketchIndex::FirstLiveSlice(int64_t now_ms) const {
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
@@ -207,30 +267,23 @@ void SketchIndex::BandKeys(std::span<const uint32_t> signature, uint64_t* keys) 
   }
 }
 
-SketchIndex::Slice* SketchIndex::SliceForInsert(int64_t number, int64_t now_ms) {
+SketchIndex::Block* SketchIndex::BlockForInsert(int64_t number, int64_t first_live) {
   const int64_t r = static_cast<int64_t>(ring_size_);
-  std::atomic<Slice*>& slot = ring_[static_cast<size_t>(((number % r) + r) % r)];
-  Slice* current = slot.load(std::memory_order_seq_cst);
-  Slice* fresh = nullptr;
+  std::atomic<Block*>& slot = ring_[static_cast<size_t>(((number % r) + r) % r)];
+  Block* current = slot.load(std::memory_order_seq_cst);
+  Block* fresh = nullptr;
   for (;;) {
     if (current != nullptr && current->number == number) break;
-    if (current != nullptr && current->number > number) {
-      current = nullptr;  // the document's slice has already been replaced: it is expired
+    // A newer block in the slot, or an older one still live (impossible with ring_size_ as
+    // chosen, kept as a guard): the document cannot be filed.
+    if (current != nullptr &&
+        (current->number > number || current->last_slice >= first_live)) {
+      current = nullptr;
       break;
     }
-    // Empty, or holding a slice at least ring_size_ older, which is expired: replace it.
-    if (current != nullptr && current->number >= FirstLiveSlice(now_ms)) {
-      current = nullptr;  // unreachable with ring_size_ > live slices; be safe anyway
-      break;
-    }
-    if (fresh == nullptr) {
-      fresh = new Slice(number);
-      Segment* seg = NewSegment(options_.expected_docs_per_slice);
-      seg->cum_capacity = seg->capacity;
-      fresh->head.store(seg, std::memory_order_relaxed);
-      fresh->bytes.store(seg->bytes, std::memory_order_relaxed);
-    }
-    Slice* expected = current;
+    // Empty, or holding an expired block: replace it.
+    if (fresh == nullptr) fresh = NewBlock(number);
+    Block* expected = current;
     if (slot.compare_exchange_strong(expected, fresh, std::memory_order_seq_cst)) {
       if (current != nullptr) Retire(current);
       current = fresh;
@@ -239,34 +292,40 @@ SketchIndex::Slice* SketchIndex::SliceForInsert(int64_t number, int64_t now_ms) 
     }
     current = expected;
   }
-  if (fresh != nullptr) {
-    Segment* seg = fresh->head.load(std::memory_order_relaxed);
-    DeleteSegment(seg->block);
-    delete seg;
-    delete fresh;
-  }
+  if (fresh != nullptr) FreeBlock(fresh);
   return current;
 }
 
-bool SketchIndex::InsertIntoSlice(Slice* slice, uint64_t doc_id,
+bool SketchIndex::InsertIntoBlock(Block* block, int64_t slice, uint64_t doc_id,
                                   std::span<const uint32_t> signature, const uint64_t* keys) {
   const size_t bands = static_cast<size_t>(options_.bands);
   const size_t length = static_cast<size_t>(signature_length());
-  Segment* seg = slice->head.load(std::memory_order_acquire);
+  const auto offset = static_cast<size_t>(slice - block->first_slice);
+  // Per-slice cap: bounds memory under a flood of documents.
+  if (block->slice_docs[offset].fetch_add(1, std::memory_order_relaxed) >=
+      options_.max_docs_per_slice) {
+    block->slice_docs[offset].fetch_sub(1, std::memory_order_relaxed);
+    return false;
+  }
+  Segment* seg = block->head.load(std::memory_order_acquire);
   uint64_t index = 0;
   for (;;) {
     index = seg->reserved.fetch_add(1, std::memory_order_relaxed);
     if (index < seg->capacity) break;
-    // Full: add a segment twice as large, up to max_docs_per_slice in all.
-    if (seg->cum_capacity >= options_.max_docs_per_slice) return false;
-    const size_t capacity =
-        std::min(seg->capacity * 2, options_.max_docs_per_slice - seg->cum_capacity);
+    // Full: add a segment twice as large. The per-slice cap bounds the block's total, so
+    // the doubling stops at slices_per_block * max_docs_per_slice.
+    const size_t cap = options_.max_docs_per_slice * static_cast<size_t>(slices_per_block_);
+    const size_t capacity = std::min(seg->capacity * 2, cap - std::min(cap, seg->cum_capacity));
+    if (capacity == 0) {  // unreachable: the per-slice cap holds the total below cap
+      block->slice_docs[offset].fetch_sub(1, std::memory_order_relaxed);
+      return false;
+    }
     Segment* grown = NewSegment(capacity);
     grown->older = seg;
     grown->cum_capacity = seg->cum_capacity + capacity;
     Segment* expected = seg;
-    if (slice->head.compare_exchange_strong(expected, grown, std::memory_order_acq_rel)) {
-      slice->bytes.fetch_add(grown->bytes, std::memory_order_relaxed);
+    if (block->head.compare_exchange_strong(expected, grown, std::memory_order_acq_rel)) {
+      block->bytes.fetch_add(grown->bytes, std::memory_order_relaxed);
       seg = grown;
     } else {
       DeleteSegment(grown->block);
@@ -276,6 +335,7 @@ bool SketchIndex::InsertIntoSlice(Slice* slice, uint64_t doc_id,
   }
   // The document is private to this thread until the first bucket CAS publishes it.
   seg->ids[index] = doc_id;
+  seg->slice[index] = static_cast<uint32_t>(offset);
   std::memcpy(seg->sigs + index * length, signature.data(), length * sizeof(uint32_t));
   const uint64_t handle = index + 1;
   for (size_t b = 0; b < bands; ++b) {
@@ -297,7 +357,7 @@ bool SketchIndex::InsertIntoSlice(Slice* slice, uint64_t doc_id,
       // Lost a race for this slot: look at it again (another key may have claimed it).
     }
   }
-  slice->docs.fetch_add(1, std::memory_order_relaxed);
+  block->docs.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 
@@ -309,13 +369,15 @@ bool SketchIndex::Insert(uint64_t doc_id, std::span<const uint32_t> signature, i
   }
   uint64_t keys[kMaxBands];
   BandKeys(signature, keys);
+  time_ms = std::clamp(time_ms, -kTimeLimit, kTimeLimit);
   EpochManager::Guard guard(epochs_);
   int64_t now = now_ms_.load(std::memory_order_seq_cst);
   if (now == kUnset && now_ms_.compare_exchange_strong(now, time_ms)) now = time_ms;
-  const int64_t number = std::min(SliceNumber(time_ms), SliceNumber(now));
-  Slice* slice = nullptr;
-  if (number >= FirstLiveSlice(now)) slice = SliceForInsert(number, now);
-  if (slice == nullptr || !InsertIntoSlice(slice, doc_id, signature, keys)) {
+  const int64_t slice = std::min(SliceNumber(time_ms), SliceNumber(now));
+  const int64_t first_live = FirstLiveSlice(now);
+  Block* block = nullptr;
+  if (slice >= first_live) block = BlockForInsert(BlockOf(slice), first_live);
+  if (block == nullptr || !InsertIntoBlock(block, slice, doc_id, signature, keys)) {
     rejected_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
@@ -329,11 +391,12 @@ void SketchIndex::ForEachCandidate(const uint64_t* keys, Visit&& visit) const {
   const int64_t first = FirstLiveSlice(now);
   const size_t bands = static_cast<size_t>(options_.bands);
   // Probing is pipelined: the slots of the next segment are prefetched while the previous
-  // segment is probed, so the cache misses of different slices overlap.
+  // segment is probed, so the cache misses of different blocks overlap.
   uint32_t positions[2][kMaxBands];
   const Segment* pending = nullptr;
+  uint32_t pending_min_offset = 0;
   int which = 0;
-  auto probe = [&](const Segment* seg, const uint32_t* pos) {
+  auto probe = [&](const Segment* seg, const uint32_t* pos, uint32_t min_offset) {
     for (size_t b = 0; b < bands; ++b) {
       const uint64_t fp = Fingerprint(keys[b]);
       uint32_t p = pos[b];
@@ -345,7 +408,7 @@ void SketchIndex::ForEachCandidate(const uint64_t* keys, Visit&& visit) const {
           uint32_t handle = static_cast<uint32_t>(slot);
           while (handle != 0) {
             const size_t index = handle - 1;
-            visit(seg, index);
+            if (seg->slice[index] >= min_offset) visit(seg, index);  // skip expired slices
             handle = seg->next[index * bands + b];
           }
           break;
@@ -355,21 +418,24 @@ void SketchIndex::ForEachCandidate(const uint64_t* keys, Visit&& visit) const {
     }
   };
   for (size_t r = 0; r < ring_size_; ++r) {
-    const Slice* slice = ring_[r].load(std::memory_order_seq_cst);
-    if (slice == nullptr || slice->number < first) continue;
-    for (const Segment* seg = slice->head.load(std::memory_order_acquire); seg != nullptr;
+    const Block* block = ring_[r].load(std::memory_order_seq_cst);
+    if (block == nullptr || block->last_slice < first) continue;
+    const auto min_offset =
+        static_cast<uint32_t>(std::max<int64_t>(0, first - block->first_slice));
+    for (const Segment* seg = block->head.load(std::memory_order_acquire); seg != nullptr;
          seg = seg->older) {
       uint32_t* pos = positions[which];
       for (size_t b = 0; b < bands; ++b) {
         pos[b] = Position(keys[b], seg->slots);
         __builtin_prefetch(&seg->table[pos[b]]);
       }
-      if (pending != nullptr) probe(pending, positions[which ^ 1]);
+      if (pending != nullptr) probe(pending, positions[which ^ 1], pending_min_offset);
       pending = seg;
+      pending_min_offset = min_offset;
       which ^= 1;
     }
   }
-  if (pending != nullptr) probe(pending, positions[which ^ 1]);
+  if (pending != nullptr) probe(pending, positions[which ^ 1], pending_min_offset);
 }
 
 void SketchIndex::Query(std::span<const uint32_t> signature,
@@ -417,11 +483,11 @@ void SketchIndex::QueryNear(std::span<const uint32_t> signature, double min_jacc
   });
 }
 
-void SketchIndex::Retire(Slice* slice) {
-  const size_t bytes = slice->bytes.load(std::memory_order_relaxed);
+void SketchIndex::Retire(Block* block) {
+  const size_t bytes = block->bytes.load(std::memory_order_relaxed);
   retired_bytes_.fetch_add(bytes, std::memory_order_relaxed);
   auto* node =
-      new Retired{slice, epochs_.Current(), bytes, retired_.load(std::memory_order_relaxed)};
+      new Retired{block, epochs_.Current(), bytes, retired_.load(std::memory_order_relaxed)};
   while (!retired_.compare_exchange_weak(node->next, node, std::memory_order_release,
                                          std::memory_order_relaxed)) {
   }
@@ -438,18 +504,10 @@ void SketchIndex::Reclaim() {
     Retired* node = list;
     list = list->next;
     if (epochs_.SafeToFree(node->tag)) {
-      Slice* slice = node->slice;
-      evictions_.fetch_add(slice->docs.load(std::memory_order_relaxed),
+      evictions_.fetch_add(node->block->docs.load(std::memory_order_relaxed),
                            std::memory_order_relaxed);
       retired_bytes_.fetch_sub(node->bytes, std::memory_order_relaxed);
-      Segment* seg = slice->head.load(std::memory_order_relaxed);
-      while (seg != nullptr) {
-        Segment* older = seg->older;
-        DeleteSegment(seg->block);
-        delete seg;
-        seg = older;
-      }
-      delete slice;
+      FreeBlock(node->block);
       delete node;
     } else {
       node->next = keep;
@@ -466,6 +524,7 @@ void SketchIndex::Reclaim() {
 }
 
 void SketchIndex::AdvanceTo(int64_t now_ms) {
+  now_ms = std::clamp(now_ms, -kTimeLimit, kTimeLimit);
   int64_t now = now_ms_.load(std::memory_order_seq_cst);
   while (now < now_ms && !now_ms_.compare_exchange_weak(now, now_ms, std::memory_order_seq_cst)) {
   }
@@ -474,11 +533,11 @@ void SketchIndex::AdvanceTo(int64_t now_ms) {
   {
     EpochManager::Guard guard(epochs_);
     for (size_t r = 0; r < ring_size_; ++r) {
-      Slice* slice = ring_[r].load(std::memory_order_seq_cst);
-      if (slice == nullptr || slice->number >= first) continue;
-      // Only the thread whose CAS unlinks the slice retires it.
-      if (ring_[r].compare_exchange_strong(slice, nullptr, std::memory_order_seq_cst)) {
-        Retire(slice);
+      Block* block = ring_[r].load(std::memory_order_seq_cst);
+      if (block == nullptr || block->last_slice >= first) continue;
+      // Only the thread whose CAS unlinks the block retires it.
+      if (ring_[r].compare_exchange_strong(block, nullptr, std::memory_order_seq_cst)) {
+        Retire(block);
       }
     }
   }
@@ -492,9 +551,11 @@ size_t SketchIndex::Documents() const {
   const int64_t first = FirstLiveSlice(now);
   size_t docs = 0;
   for (size_t r = 0; r < ring_size_; ++r) {
-    const Slice* slice = ring_[r].load(std::memory_order_seq_cst);
-    if (slice != nullptr && slice->number >= first) {
-      docs += slice->docs.load(std::memory_order_relaxed);
+    const Block* block = ring_[r].load(std::memory_order_seq_cst);
+    if (block == nullptr || block->last_slice < first) continue;
+    for (int64_t s = std::max(first, block->first_slice); s <= block->last_slice; ++s) {
+      docs += block->slice_docs[static_cast<size_t>(s - block->first_slice)].load(
+          std::memory_order_relaxed);
     }
   }
   return docs;
@@ -502,10 +563,10 @@ size_t SketchIndex::Documents() const {
 
 size_t SketchIndex::Bytes() const {
   EpochManager::Guard guard(epochs_);
-  size_t bytes = sizeof(SketchIndex) + ring_size_ * sizeof(std::atomic<Slice*>);
+  size_t bytes = sizeof(SketchIndex) + ring_size_ * sizeof(std::atomic<Block*>);
   for (size_t r = 0; r < ring_size_; ++r) {
-    const Slice* slice = ring_[r].load(std::memory_order_seq_cst);
-    if (slice != nullptr) bytes += sizeof(Slice) + slice->bytes.load(std::memory_order_relaxed);
+    const Block* block = ring_[r].load(std::memory_order_seq_cst);
+    if (block != nullptr) bytes += block->bytes.load(std::memory_order_relaxed);
   }
   return bytes + retired_bytes_.load(std::memory_order_relaxed);
 }

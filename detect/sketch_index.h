@@ -4,10 +4,13 @@
 // documents of the last window_ms share at least one band with this signature", the candidate
 // set the clusterer then verifies. Time is cut into slices of slice_ms; a document lives in
 // the slice of its time, and a whole slice expires at once when it leaves the window.
+// Memory is allocated per block of consecutive slices (about 8 blocks per window), each with
+// one bucket table, so a query probes ~10 tables instead of one per slice. An expired slice
+// disappears from queries and Documents() at once; its memory goes with its block.
 //
 // Threading: thread-safe and lock-free. Insert, Query, QueryNear, AdvanceTo and the counters
 // may be called from any number of threads at once; no call takes a lock or waits for another
-// thread. Expired slices are unlinked in O(1) per slice and freed by epoch-based reclamation
+// thread. Expired blocks are unlinked in O(1) per block and freed by epoch-based reclamation
 // once no call that could still see them is running (detect/epoch.h). The destructor must not
 // run concurrently with any other call.
 // Ownership: signatures are copied in; nothing refers to caller memory after a call returns.
@@ -39,8 +42,10 @@ class SketchIndex {
     int64_t slice_ms = 3600LL * 1000;         // granularity of expiry
     int64_t window_ms = 72LL * 3600 * 1000;   // documents older than now - window_ms expire
     uint64_t seed = 0x9e3779b97f4a7c15ULL;    // seeds the band-key hash; tests fix it
-    size_t expected_docs_per_slice = 4096;    // first allocation of a slice; later ones double
+    size_t expected_docs_per_slice = 4096;    // sizes a block's first allocation; later double
     size_t max_docs_per_slice = size_t{1} << 20;  // hard cap: bounds memory under a flood
+    // Slices per block of memory; 0 = automatic, ceil(window slices / 8).
+    int slices_per_block = 0;
   };
 
   // One result of QueryNear.
@@ -68,7 +73,8 @@ class SketchIndex {
   // indexes nothing, if the signature length is not signature_length(), if it is the empty
   // signature, if time_ms is older than the window (relative to the latest AdvanceTo), or if
   // the slice already holds max_docs_per_slice documents. A time ahead of the latest
-  // AdvanceTo is filed into the current slice (it expires with it). Before the first
+  // AdvanceTo is filed into the current slice (it expires with it); times are clamped to
+  // +-2^62 ms. Before the first
   // AdvanceTo, the first Insert sets the current time. The same doc_id may be inserted twice;
   // queries report it once.
   bool Insert(uint64_t doc_id, std::span<const uint32_t> signature, int64_t time_ms);
@@ -89,10 +95,10 @@ class SketchIndex {
 
   // Documents in live slices.
   [[nodiscard]] size_t Documents() const;
-  // Bytes allocated for live slices and for expired ones not yet freed (signatures, postings,
-  // bucket tables, ids): an upper bound of the resident memory of the index.
+  // Bytes allocated for live blocks and for expired ones not yet freed (signatures, postings,
+  // bucket tables, ids, slice numbers): an upper bound of the resident memory of the index.
   [[nodiscard]] size_t Bytes() const;
-  // Documents removed by expiry so far (counted when their slice's memory is freed).
+  // Documents removed by expiry so far (counted when their block's memory is freed).
   [[nodiscard]] uint64_t Evictions() const;
   // Insert calls that returned false.
   [[nodiscard]] uint64_t Rejected() const;
@@ -101,29 +107,33 @@ class SketchIndex {
 
  private:
   struct Segment;
-  struct Slice;
+  struct Block;
   struct Retired;
 
   int64_t SliceNumber(int64_t time_ms) const;
   int64_t FirstLiveSlice(int64_t now_ms) const;
+  int64_t BlockOf(int64_t slice) const;
   void BandKeys(std::span<const uint32_t> signature, uint64_t* keys) const;
-  Slice* SliceForInsert(int64_t number, int64_t now_ms);
-  bool InsertIntoSlice(Slice* slice, uint64_t doc_id, std::span<const uint32_t> signature,
-                       const uint64_t* keys);
+  Block* BlockForInsert(int64_t block_number, int64_t first_live);
+  bool InsertIntoBlock(Block* block, int64_t slice, uint64_t doc_id,
+                       std::span<const uint32_t> signature, const uint64_t* keys);
   // Calls visit(segment, doc_index) for every document of live slices in a matching bucket.
   template <class Visit>
   void ForEachCandidate(const uint64_t* keys, Visit&& visit) const;
-  void Retire(Slice* slice);
+  Block* NewBlock(int64_t number) const;
+  static void FreeBlock(Block* block);
+  void Retire(Block* block);
   void Reclaim();
   Segment* NewSegment(size_t capacity) const;
 
   // Constant after construction.
   const Options options_;
-  const size_t ring_size_;  // slots in ring_: live slices plus one being expired
+  const int64_t slices_per_block_;
+  const size_t ring_size_;  // slots in ring_: blocks that can be live at once plus two
 
-  std::unique_ptr<std::atomic<Slice*>[]> ring_;  // slice number n lives in ring_[n % ring_size_]
+  std::unique_ptr<std::atomic<Block*>[]> ring_;  // block b lives in ring_[b % ring_size_]
   std::atomic<int64_t> now_ms_;
-  std::atomic<Retired*> retired_{nullptr};  // expired slices waiting for their grace period
+  std::atomic<Retired*> retired_{nullptr};  // expired blocks waiting for their grace period
   std::atomic<uint64_t> evictions_{0};
   std::atomic<uint64_t> rejected_{0};
   std::atomic<size_t> retired_bytes_{0};

@@ -60,7 +60,8 @@ TEST_CASE("SketchIndex stress: concurrent inserts, queries and expiry stay consi
   o.slice_ms = kSlice;
   o.window_ms = kWindow;
   o.seed = 5;
-  o.expected_docs_per_slice = 64;  // forces segment growth under contention
+  o.expected_docs_per_slice = 32;  // forces segment growth under contention
+  o.slices_per_block = 2;          // expiry hides slices inside a live block
   SketchIndex index(o);
   index.AdvanceTo(0);
 

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <set>
 #include <vector>
@@ -168,6 +169,69 @@ TEST_CASE("SketchIndex: expiry removes exactly the slices that left the window",
   CHECK(candidates.empty());
   CHECK(index.Documents() == 0);
   CHECK(index.Evictions() == 101);
+}
+
+TEST_CASE("SketchIndex: expiry is exact per slice when blocks hold several slices",
+          "[detect][index]") {
+  SketchIndex::Options o = SmallWindow();
+  o.window_ms = 10 * kHour;
+  SECTION("automatic: ceil(10 / 8) = 2 slices per block") {}
+  SECTION("4 slices per block") { o.slices_per_block = 4; }
+  SECTION("10 slices per block") { o.slices_per_block = 10; }
+  SketchIndex index(o);
+  std::mt19937_64 rng(31);
+  const auto sig = RandomSignature(rng, 64);
+  std::vector<uint64_t> candidates;
+  uint64_t inserted = 0;
+  for (int64_t h = 0; h < 40; ++h) {
+    index.AdvanceTo(h * kHour + 5);
+    for (uint64_t i = 0; i < 3; ++i, ++inserted) {
+      REQUIRE(index.Insert(static_cast<uint64_t>(h) * 10 + i, sig, h * kHour + 5));
+    }
+    // Live: slices h-10 .. h (the window start h - 10 h + 5 ms lies in slice h - 10).
+    std::vector<uint64_t> expected;
+    for (int64_t s = std::max<int64_t>(0, h - 10); s <= h; ++s) {
+      for (uint64_t i = 0; i < 3; ++i) expected.push_back(static_cast<uint64_t>(s) * 10 + i);
+    }
+    index.Query(sig, &candidates);
+    INFO("hour " << h << " slices per block " << o.slices_per_block);
+    CHECK(candidates == expected);
+    CHECK(index.Documents() == expected.size());
+    // Memory goes a whole block at a time, so evictions may trail the logical expiry by up
+    // to one block, never more, and never run ahead of it.
+    const uint64_t logically_expired = inserted - expected.size();
+    const uint64_t per_block = o.slices_per_block > 0 ? o.slices_per_block : 2;
+    CHECK(index.Evictions() <= logically_expired);
+    CHECK(index.Evictions() + 3 * per_block >= logically_expired);
+  }
+}
+
+TEST_CASE("SketchIndex: extreme timestamps neither crash nor overflow", "[detect][index]") {
+  SketchIndex::Options o = SmallWindow();
+  o.window_ms = 10 * kHour;
+  o.slices_per_block = 3;
+  std::mt19937_64 rng(32);
+  const auto sig = RandomSignature(rng, 64);
+  std::vector<uint64_t> candidates;
+  SECTION("the first insert at INT64_MIN") {
+    SketchIndex index(o);
+    CHECK(index.Insert(1, sig, std::numeric_limits<int64_t>::min()));
+    index.Query(sig, &candidates);
+    CHECK(candidates == std::vector<uint64_t>{1});
+    index.AdvanceTo(std::numeric_limits<int64_t>::max());
+    index.Query(sig, &candidates);
+    CHECK(candidates.empty());
+    CHECK(index.Documents() == 0);
+    CHECK(index.Evictions() == 1);
+  }
+  SECTION("INT64_MAX into a window at 0 is filed into the current slice") {
+    SketchIndex index(o);
+    index.AdvanceTo(0);
+    CHECK(index.Insert(2, sig, std::numeric_limits<int64_t>::max()));
+    CHECK_FALSE(index.Insert(3, sig, std::numeric_limits<int64_t>::min()));
+    index.Query(sig, &candidates);
+    CHECK(candidates == std::vector<uint64_t>{2});
+  }
 }
 
 TEST_CASE("SketchIndex: negative times and ring reuse keep slices apart", "[detect][index]") {
