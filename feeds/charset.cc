@@ -96,6 +96,15 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
 }
 
+bool HasMultibyteUtf8(std::string_view s) {
+  for (size_t i = 0; i + 1 < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    unsigned char d = static_cast<unsigned char>(s[i + 1]);
+    if (c >= 0xC2 && c <= 0xF4 && (d & 0xC0) == 0x80) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string MediaTypeOf(std::string_view content_type) {
@@ -238,6 +247,17 @@ DecodedDocument DecodeDocument(std::string_view body, std::string_view content_t
   }
   doc.encoding = label;
 
+  // A declared single-byte legacy charset over bytes that are valid UTF-8 with multi-byte
+  // sequences is almost always a mislabelled UTF-8 document (CMS templates that hard-code the
+  // old charset): legacy text practically never forms valid UTF-8 sequences by accident.
+  if ((doc.source == "http" || doc.source == "xml") && label != "utf-8" && label != "utf8" &&
+      !StartsWith(label, "utf-") && HasMultibyteUtf8(payload) && IsValidUtf8(payload)) {
+    doc.warnings.push_back("charset: declared \"" + label +
+                           "\" but the bytes are valid UTF-8; decoded as UTF-8");
+    doc.bogus_declaration = true;
+    label = "utf-8";
+    doc.source = "sniffed";
+  }
   bool replaced = false;
   if (label == "utf-8" || label == "utf8") {
     doc.encoding = "utf-8";

@@ -92,8 +92,8 @@ std::optional<Error> ParseJsonDocument(std::string_view utf8, const ParseContext
   element root;
   simdjson::error_code err = parser.parse(padded).get(root);
   if (err == simdjson::DEPTH_ERROR) {
-    return ResourceExhausted("json: nesting deeper than " + std::to_string(kMaxNestingDepth) +
-                             " levels");
+    return ResourceExhausted("json: nesting depth exceeds the limit of " +
+                             std::to_string(kMaxNestingDepth) + " levels");
   }
   if (err != simdjson::SUCCESS) {
     return InvalidArgument(std::string("json: not valid JSON: ") + simdjson::error_message(err));
@@ -105,8 +105,8 @@ std::optional<Error> ParseJsonDocument(std::string_view utf8, const ParseContext
   std::optional<std::string> version = StringField(feed, "version", "feed", out);
   element items_value;
   bool has_items = feed.at_key("items").get(items_value) == simdjson::SUCCESS;
-  // Any JSON object is read as a JSON Feed (as feed readers do); one without a JSON Feed
-  // version is flagged in the warnings.
+  // Any JSON object is read as a JSON Feed, as feed readers do (a missing or unknown
+  // "version" is only a warning); arrays and scalars are not feeds.
   out.family = "json";
   out.version = version ? VersionFrom(*version) : "";
   if (out.version.empty()) {

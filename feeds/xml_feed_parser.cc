@@ -867,6 +867,7 @@ std::optional<Error> ParseXmlDocument(std::string_view utf8, const ParseContext&
   bool limit_hit = last && (last->code == XML_ERR_ENTITY_LOOP ||
                             (last->message && (std::strstr(last->message, "Excessive depth") ||
                                                std::strstr(last->message, "huge") ||
+                                               std::strstr(last->message, "Huge") ||
                                                std::strstr(last->message, "amplification"))));
   if (limit_hit) {
     return ResourceExhausted("xml: document exceeds a parser limit (" + error_text + ")");

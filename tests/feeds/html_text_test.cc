@@ -1,0 +1,51 @@
+#include <catch2/catch.hpp>
+
+#include "feeds/html_text.h"
+
+namespace babelwatch::feeds {
+namespace {
+
+TEST_CASE("HtmlText: tags stripped, entities decoded, whitespace collapsed", "[feeds][html]") {
+  CHECK(HtmlToText("<p>Hello <b>world</b></p>\n\n<p>Second&nbsp;para</p>") ==
+        "Hello world Second para");
+  CHECK(HtmlToText("AT&amp;T &lt;rocks&gt; &#8217; &#x41; &eacute;") == "AT&T <rocks> \u2019 A \u00e9");
+  CHECK(HtmlToText("a<br/>b") == "a b");
+  CHECK(HtmlToText("<a href=\"x>y\">link</a> text") == "link text");
+}
+
+TEST_CASE("HtmlText: scripts, styles and comments are dropped", "[feeds][html]") {
+  CHECK(HtmlToText("<script>var a = '<b>x</b>';</script>visible<style>p{}</style>") ==
+        "visible");
+  CHECK(HtmlToText("a<!-- hidden -->b") == "ab");
+  CHECK(HtmlToText("<SCRIPT>x</SCRIPT>y") == "y");
+}
+
+TEST_CASE("HtmlText: a '<' that is not a tag stays text", "[feeds][html]") {
+  CHECK(HtmlToText("Fish & Chips & more <3") == "Fish & Chips & more <3");
+  CHECK(HtmlToText("a < b") == "a < b");
+  CHECK(HtmlToText("unterminated <b") == "unterminated");
+}
+
+TEST_CASE("HtmlText: unknown and malformed references are kept", "[feeds][html]") {
+  CHECK(DecodeHtmlEntities("&bogus; &amp &#; &#xZZ;") == "&bogus; &amp &#; &#xZZ;");
+  CHECK(DecodeHtmlEntities("&#0;&#xD800;&#1114112;") == "\uFFFD\uFFFD\uFFFD");
+  CHECK(DecodeHtmlEntities("&#150;") == "\u2013");  // windows-1252 C1 reference
+  CHECK(LookupHtmlEntity("amp") == 0x26u);
+  CHECK_FALSE(LookupHtmlEntity("nosuch").has_value());
+}
+
+TEST_CASE("HtmlText: UTF-8 validation and repair", "[feeds][html]") {
+  CHECK(IsValidUtf8("plain ascii \xD0\x9F"));
+  CHECK_FALSE(IsValidUtf8("\xC0\x80"));          // overlong
+  CHECK_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
+  CHECK_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
+  CHECK_FALSE(IsValidUtf8("\xE2\x82"));          // truncated
+  bool changed = false;
+  std::string fixed = SanitizeUtf8("a\xFF" "b\x01" "c", &changed);
+  CHECK(changed);
+  CHECK(fixed == "a\uFFFDbc");
+  CHECK(CollapseWhitespace("  a \t\n b\u00a0c  ") == "a b c");
+}
+
+}  // namespace
+}  // namespace babelwatch::feeds
