@@ -9,9 +9,7 @@ namespace json = boost::json;
 
 constexpr size_t kMaxStateJsonBytes = 64 * 1024;
 
-}  // namespace
-
-std::string FeedStateToJson(const FeedState& s) {
+json::object ToObject(const FeedState& s) {
   json::object o;
   o["feed_id"] = s.feed_id;
   o["configured_url"] = s.configured_url;
@@ -29,7 +27,18 @@ std::string FeedStateToJson(const FeedState& s) {
   o["last_items"] = s.last_items;
   o["items_total"] = s.items_total;
   o["interval_ms"] = s.interval_ms;
-  return json::serialize(o);
+  return o;
+}
+
+}  // namespace
+
+std::string FeedStateToJson(const FeedState& s) { return json::serialize(ToObject(s)); }
+
+std::string FeedStatesToJson(const std::vector<FeedState>& states) {
+  json::array a;
+  a.reserve(states.size());
+  for (const auto& s : states) a.push_back(ToObject(s));
+  return json::serialize(a);
 }
 
 Result<FeedState> FeedStateFromJson(std::string_view text) {

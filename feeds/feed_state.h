@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -35,6 +36,9 @@ struct FeedState {
 
 // One JSON object with the fields above under their names (integers as numbers).
 [[nodiscard]] std::string FeedStateToJson(const FeedState& state);
+
+// A JSON array of FeedStateToJson objects, in the given order (for /api/feeds).
+[[nodiscard]] std::string FeedStatesToJson(const std::vector<FeedState>& states);
 
 // Reads FeedStateToJson's output. Unknown fields are ignored and missing ones keep their
 // defaults. Errors: kInvalidArgument for text that is not a JSON object, a field of the wrong

@@ -131,6 +131,11 @@ TEST_CASE("FeedState: JSON round trip and malformed input", "[feeds][poll]") {
   CHECK(back->items_total == s.items_total);
   CHECK(back->interval_ms == s.interval_ms);
 
+  std::string array = FeedStatesToJson({s, FeedState{}});
+  CHECK(array.front() == '[');
+  CHECK(array.find(FeedStateToJson(s)) == 1);
+  CHECK(FeedStatesToJson({}) == "[]");
+
   CHECK(FeedStateFromJson("{}").has_value());
   for (std::string bad :
        {"", "[]", "{", "{\"etag\": 5}", "{\"failing\": \"yes\"}", "{\"items_total\": \"x\"}"}) {

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <optional>
 
+#include "monitoring/api_guard.h"
 #include "monitoring/health.h"
 #include "monitoring/metrics_registry.h"
 #include "monitoring/monitoring_routes.h"
@@ -131,6 +132,87 @@ TEST_CASE("AddMonitoringRoutes: /metrics, /healthz and /readyz", "[monitoring]")
   CHECK(degraded->body.find("store: disk full") != std::string::npos);
   health.SetDegraded("store", "");
   CHECK(health.ready());
+}
+
+}  // namespace babelwatch::monitoring
+
+namespace babelwatch::monitoring {
+namespace {
+
+net::HttpServerRequest From(const std::string& address, const std::string& auth = "") {
+  net::HttpServerRequest request;
+  request.method = "GET";
+  request.path = "/api/feeds";
+  request.remote_address = address;
+  if (!auth.empty()) request.headers.emplace_back("authorization", auth);
+  return request;
+}
+
+net::RouteHandler Ok() {
+  return [](const net::HttpServerRequest&) {
+    net::HttpServerResponse response;
+    response.body = "ok";
+    return response;
+  };
+}
+
+}  // namespace
+
+TEST_CASE("GuardApi: a bearer token is required off loopback", "[monitoring][api]") {
+  ManualClock clock;
+  ServerOptions options;
+  options.address = "0.0.0.0";
+  options.api_token = "s3cret";
+  auto guarded = GuardApi(options, clock, Ok());
+  CHECK(guarded(From("10.0.0.1")).status == 401);
+  CHECK(guarded(From("10.0.0.1", "Bearer wrong")).status == 401);
+  CHECK(guarded(From("10.0.0.1", "Bearer s3cret0")).status == 401);
+  CHECK(guarded(From("10.0.0.1", "Bearer s3cret")).status == 200);
+
+  SECTION("an empty configured token never matches") {
+    options.api_token = "";
+    auto no_token = GuardApi(options, clock, Ok());
+    CHECK(no_token(From("10.0.0.1", "Bearer ")).status == 401);
+  }
+  SECTION("no token needed on loopback") {
+    options.address = "127.0.0.1";
+    auto local = GuardApi(options, clock, Ok());
+    CHECK(local(From("127.0.0.1")).status == 200);
+  }
+}
+
+TEST_CASE("GuardApi: requests per second per client address", "[monitoring][api]") {
+  ManualClock clock;
+  ServerOptions options;
+  options.requests_per_second = 3;
+  auto guarded = GuardApi(options, clock, Ok());
+  for (int i = 0; i < 3; ++i) CHECK(guarded(From("127.0.0.1")).status == 200);
+  auto limited = guarded(From("127.0.0.1"));
+  CHECK(limited.status == 429);
+  CHECK(limited.headers.at(0).first == "Retry-After");
+  CHECK(guarded(From("127.0.0.2")).status == 200);  // another client has its own budget
+  clock.Advance(std::chrono::milliseconds(340));    // one token back
+  CHECK(guarded(From("127.0.0.1")).status == 200);
+  CHECK(guarded(From("127.0.0.1")).status == 429);
+  clock.Advance(std::chrono::seconds(10));  // refills to the burst size, no more
+  for (int i = 0; i < 3; ++i) CHECK(guarded(From("127.0.0.1")).status == 200);
+  CHECK(guarded(From("127.0.0.1")).status == 429);
+}
+
+TEST_CASE("IsLoopbackAddress and ToHttpServerOptions", "[monitoring][api]") {
+  CHECK(IsLoopbackAddress("127.0.0.1"));
+  CHECK(IsLoopbackAddress("::1"));
+  CHECK(IsLoopbackAddress("localhost"));
+  CHECK_FALSE(IsLoopbackAddress("0.0.0.0"));
+  CHECK_FALSE(IsLoopbackAddress("::"));
+  ServerOptions options;
+  options.address = "0.0.0.0";
+  options.port = 1234;
+  options.max_request_bytes = 99;
+  auto http = ToHttpServerOptions(options);
+  CHECK(http.address == "0.0.0.0");
+  CHECK(http.port == 1234);
+  CHECK(http.max_request_bytes == 99);
 }
 
 }  // namespace babelwatch::monitoring
