@@ -36,8 +36,9 @@ struct Dispatcher::Impl {
   // Writes held alerts in order; stops at the first failure. Requires mu.
   void FlushUnsaved(int64_t now) {
     while (!unsaved.empty()) {
-      const auto& [alert, names] = unsaved.front();
-      Result<bool> r = store.Enqueue(alert, names, now);
+      const Held& held = unsaved.front();
+      const Alert& alert = held.alert;
+      Result<bool> r = store.Enqueue(alert, held.sinks, now, held.scope);
       if (!r) {
         StoreError(r.error());
         return;
@@ -126,7 +127,12 @@ struct Dispatcher::Impl {
   std::vector<SinkCounters> counters;          // GUARDED_BY(mu), parallel to sinks
   std::set<int64_t> busy;                      // GUARDED_BY(mu): in flight or uncommitted
   std::vector<int64_t> uncommitted;            // GUARDED_BY(mu)
-  std::deque<std::pair<Alert, std::vector<std::string>>> unsaved;  // GUARDED_BY(mu)
+  struct Held {
+    Alert alert;
+    std::vector<std::string> sinks;
+    std::string scope;
+  };
+  std::deque<Held> unsaved;                    // GUARDED_BY(mu)
   int64_t accepted = 0;                        // GUARDED_BY(mu)
   int64_t duplicates = 0;                      // GUARDED_BY(mu)
   int64_t store_errors = 0;                    // GUARDED_BY(mu)
@@ -151,7 +157,8 @@ std::vector<std::string> Dispatcher::SinkNames() const {
   return out;
 }
 
-Result<SubmitStatus> Dispatcher::Submit(const Alert& alert, const std::vector<std::string>& sinks) {
+Result<SubmitStatus> Dispatcher::Submit(const Alert& alert, const std::vector<std::string>& sinks,
+                                        std::string_view scope) {
   Impl& d = *impl_;
   std::vector<std::string> names = sinks;
   if (names.empty()) names = SinkNames();
@@ -165,12 +172,12 @@ Result<SubmitStatus> Dispatcher::Submit(const Alert& alert, const std::vector<st
   }
   std::lock_guard<std::mutex> lock(d.mu);
   for (const auto& held : d.unsaved) {
-    if (held.first.idempotency_key == alert.idempotency_key) return SubmitStatus::kHeld;
+    if (held.alert.idempotency_key == alert.idempotency_key) return SubmitStatus::kHeld;
   }
   const int64_t now = d.Now();
   d.FlushUnsaved(now);
   if (d.unsaved.empty()) {
-    Result<bool> r = d.store.Enqueue(alert, names, now);
+    Result<bool> r = d.store.Enqueue(alert, names, now, scope);
     if (r) {
       if (*r) {
         ++d.accepted;
@@ -190,7 +197,7 @@ Result<SubmitStatus> Dispatcher::Submit(const Alert& alert, const std::vector<st
     d.Log(2, msg);
     return ResourceExhausted(msg);
   }
-  d.unsaved.emplace_back(alert, std::move(names));
+  d.unsaved.push_back(Impl::Held{alert, std::move(names), std::string(scope)});
   d.Log(4, "alert \"" + alert.idempotency_key +
                "\" held in memory until the store accepts writes again");
   return SubmitStatus::kHeld;

@@ -83,11 +83,13 @@ class Dispatcher {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // Accepts `alert` for delivery to the named sinks (every sink when `sinks` is empty).
+  // Accepts `alert` for delivery to the named sinks (every sink when `sinks` is empty);
+  // `scope` is the watch-list that raised it ("" = the global rules; see Store::Enqueue).
   // kInvalidArgument for an unknown sink name; kResourceExhausted if the store fails and
   // max_unsaved alerts are already held (the alert is not accepted; logged and counted).
   [[nodiscard]] Result<SubmitStatus> Submit(const Alert& alert,
-                                            const std::vector<std::string>& sinks = {});
+                                            const std::vector<std::string>& sinks = {},
+                                            std::string_view scope = {});
 
   // Writes held alerts, retries uncommitted deletions, and starts every due delivery the
   // sinks can take now. Returns the wall-clock ms at which Poll() should run next (nullopt:

@@ -77,6 +77,20 @@ CREATE TABLE outbox(
 CREATE INDEX outbox_due ON outbox(state, next_attempt_ms, id);
 CREATE INDEX outbox_sink_due ON outbox(sink, state, next_attempt_ms, id);
 )sql",
+    // 1 -> 2: spread state per (story, scope); the scope is the watch-list ("" = global).
+    R"sql(
+CREATE TABLE spread_state_v2(
+  story INTEGER NOT NULL,
+  scope TEXT NOT NULL,
+  languages_alerted INTEGER NOT NULL,
+  last_alert_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY(story, scope));
+INSERT INTO spread_state_v2(story, scope, languages_alerted, last_alert_ms, updated_ms)
+  SELECT story, '', languages_alerted, last_alert_ms, updated_ms FROM spread_state;
+DROP TABLE spread_state;
+ALTER TABLE spread_state_v2 RENAME TO spread_state;
+)sql",
 };
 constexpr int kMigrationCount = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 static_assert(kMigrationCount == Store::kSchemaVersion);
@@ -119,7 +133,9 @@ class Store::Statement {
 
   void Bind(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
   void Bind(int index, std::string_view value) {
-    sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    // A default-constructed string_view has a null data(), which SQLite would bind as NULL.
+    sqlite3_bind_text64(stmt_, index, value.data() != nullptr ? value.data() : "", value.size(),
+                        SQLITE_TRANSIENT, SQLITE_UTF8);
   }
   // true: a row is ready; false: done.
   Result<bool> Step(std::string_view what) {
@@ -516,7 +532,7 @@ Result<WindowSnapshot> Store::LoadWindow(int64_t since_ms) {
 // --- Accepted alerts and the outbox ---------------------------------------------------
 
 Result<bool> Store::Enqueue(const Alert& alert, const std::vector<std::string>& sinks,
-                            int64_t now_ms) {
+                            int64_t now_ms, std::string_view scope) {
   if (alert.idempotency_key.empty()) {
     return InvalidArgument("store: alert for story " + std::to_string(alert.story) +
                            " has an empty idempotency key");
@@ -552,8 +568,8 @@ Result<bool> Store::Enqueue(const Alert& alert, const std::vector<std::string>& 
   }
   {
     BW_PREPARE(q,
-               "INSERT INTO spread_state(story, languages_alerted, last_alert_ms, updated_ms) "
-               "VALUES(?1,?2,?3,?4) ON CONFLICT(story) DO UPDATE SET "
+               "INSERT INTO spread_state(story, scope, languages_alerted, last_alert_ms, "
+               "updated_ms) VALUES(?1,?5,?2,?3,?4) ON CONFLICT(story, scope) DO UPDATE SET "
                "languages_alerted = max(languages_alerted, excluded.languages_alerted), "
                "last_alert_ms = max(last_alert_ms, excluded.last_alert_ms), "
                "updated_ms = excluded.updated_ms");
@@ -561,6 +577,7 @@ Result<bool> Store::Enqueue(const Alert& alert, const std::vector<std::string>& 
     q.Bind(2, static_cast<int64_t>(alert.languages.size()));
     q.Bind(3, alert.at_ms);
     q.Bind(4, now_ms);
+    q.Bind(5, scope);
     BW_TRY(q.Run(what));
   }
   for (const std::string& sink : sinks) {
@@ -578,13 +595,16 @@ Result<bool> Store::Enqueue(const Alert& alert, const std::vector<std::string>& 
 
 Result<std::vector<SpreadState>> Store::LoadSpreadStates() {
   std::lock_guard<std::mutex> lock(mu_);
-  BW_PREPARE(q, "SELECT story, languages_alerted, last_alert_ms FROM spread_state ORDER BY story");
+  BW_PREPARE(q,
+             "SELECT story, scope, languages_alerted, last_alert_ms FROM spread_state "
+             "ORDER BY story, scope");
   std::vector<SpreadState> out;
   for (;;) {
     Result<bool> row = q.Step("loading spread states");
     if (!row) return row.error();
     if (!*row) break;
-    out.push_back(SpreadState{FromSql(q.Int(0)), static_cast<int>(q.Int(1)), q.Int(2)});
+    out.push_back(
+        SpreadState{FromSql(q.Int(0)), q.Text(1), static_cast<int>(q.Int(2)), q.Int(3)});
   }
   return out;
 }

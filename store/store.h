@@ -69,6 +69,7 @@ struct WindowSnapshot {
 // What the spread detector needs to not alert again after a restart.
 struct SpreadState {
   StoryId story = 0;
+  std::string scope;           // the watch-list the alerts were raised for ("" = global)
   int languages_alerted = 0;   // the largest language count an accepted alert announced
   int64_t last_alert_ms = 0;   // at_ms of the latest accepted alert of the story
 };
@@ -99,7 +100,7 @@ struct PruneCounts {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
   static constexpr const char* kFileName = "babelwatch.db";
 
   // Creates options.state_dir if missing, opens (or creates) the database and migrates it.
@@ -142,14 +143,15 @@ class Store {
   [[nodiscard]] Result<WindowSnapshot> LoadWindow(int64_t since_ms);
 
   // --- Accepted alerts and the outbox -------------------------------------------------
-  // Accepts an alert: in one transaction, records its idempotency key, raises the story's
-  // spread state, and adds one outbox row per sink, due at now_ms. Returns false (and
+  // Accepts an alert: in one transaction, records its idempotency key, raises the spread
+  // state of (story, scope), and adds one outbox row per sink, due at now_ms. `scope` is
+  // the watch-list that raised it ("" = the global rules). Returns false (and
   // changes nothing) if an alert with this idempotency key was accepted before. Once this
   // returned true the alert is on disk and will be delivered or dead-lettered, never lost.
   // kInvalidArgument for an empty idempotency key or a duplicate sink name.
   [[nodiscard]] Result<bool> Enqueue(const Alert& alert, const std::vector<std::string>& sinks,
-                                     int64_t now_ms);
-  // Spread state of every story with an accepted alert.
+                                     int64_t now_ms, std::string_view scope = {});
+  // Spread state of every (story, scope) with an accepted alert, by story then scope.
   [[nodiscard]] Result<std::vector<SpreadState>> LoadSpreadStates();
 
   // Pending rows with next_attempt_ms <= now_ms, oldest due first (ties by id), at most

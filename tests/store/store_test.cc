@@ -527,3 +527,52 @@ TEST_CASE_METHOD(StoreFixture, "Store: a file that is not a database is refused"
 
 }  // namespace
 }  // namespace babelwatch::store
+
+namespace babelwatch::store {
+namespace {
+
+TEST_CASE_METHOD(StoreFixture, "Store: spread state is kept per watch-list scope",
+                 "[store][outbox]") {
+  auto store = OpenStore();
+  Alert global = MakeAlert(5, 2, 1000);
+  Alert watched = MakeAlert(5, 3, 2000);
+  watched.idempotency_key += "/watch-kz";
+  REQUIRE(*store->Enqueue(global, {"a"}, 1000));
+  REQUIRE(*store->Enqueue(watched, {"a"}, 2000, "kz"));
+  std::vector<SpreadState> states = *store->LoadSpreadStates();
+  REQUIRE(states.size() == 2);
+  CHECK(states[0].scope == "");
+  CHECK(states[0].languages_alerted == 2);
+  CHECK(states[1].scope == "kz");
+  CHECK(states[1].languages_alerted == 3);
+  CHECK(states[1].last_alert_ms == 2000);
+}
+
+TEST_CASE_METHOD(StoreFixture, "Store: a version 1 database is migrated with its data",
+                 "[store][migration]") {
+  const std::string path = (fs::path(Options().state_dir) / "babelwatch.db").string();
+  { auto store = OpenStore(); }
+  // Turn the file back into schema version 1 (spread state keyed by story alone).
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  const char* v1 =
+      "DROP TABLE spread_state;"
+      "CREATE TABLE spread_state(story INTEGER PRIMARY KEY, languages_alerted INTEGER NOT "
+      "NULL, last_alert_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+      "INSERT INTO spread_state VALUES(77, 3, 1234, 1234);"
+      "PRAGMA user_version=1;";
+  REQUIRE(sqlite3_exec(db, v1, nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+
+  auto store = OpenStore();
+  CHECK(*store->SchemaVersion() == 2);
+  std::vector<SpreadState> states = *store->LoadSpreadStates();
+  REQUIRE(states.size() == 1);
+  CHECK(states[0].story == 77);
+  CHECK(states[0].scope == "");
+  CHECK(states[0].languages_alerted == 3);
+  CHECK(states[0].last_alert_ms == 1234);
+}
+
+}  // namespace
+}  // namespace babelwatch::store
