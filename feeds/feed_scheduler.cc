@@ -54,6 +54,13 @@ FeedSpec ToFeedSpec(const FeedOptions& options) {
   return spec;
 }
 
+net::CurlHttpClientOptions ToCurlHttpClientOptions(const FeedsOptions& options) {
+  net::CurlHttpClientOptions out;
+  out.user_agent = options.user_agent;
+  out.proxy = options.proxy;
+  return out;
+}
+
 SchedulerOptions ToSchedulerOptions(const FeedsOptions& o) {
   SchedulerOptions s;
   s.default_interval = std::chrono::seconds(o.default_interval_s);
@@ -145,7 +152,9 @@ class FeedScheduler::Impl : public std::enable_shared_from_this<FeedScheduler::I
   };
 
   milliseconds IntervalOf(const FeedEntry& entry) const {
-    if (entry.spec.interval.count() > 0) return entry.spec.interval;
+    // A configured interval is the user's choice, but never below the politeness floor.
+    if (entry.spec.interval.count() > 0)
+      return std::max(entry.spec.interval, options_.min_interval);
     if (entry.state.interval_ms > 0) {
       return std::clamp(milliseconds(entry.state.interval_ms), options_.min_interval,
                         std::max(options_.min_interval, options_.max_interval));

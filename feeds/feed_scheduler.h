@@ -26,6 +26,7 @@
 #include "core/item.h"
 #include "feeds/feed_state.h"
 #include "feeds/options.h"
+#include "net/curl_http_client.h"
 #include "net/http_client.h"
 
 namespace boost::asio {
@@ -43,7 +44,7 @@ struct FeedSpec {
   std::string id;
   std::string url;
   std::string language;                   // declared language ("" = from the feed)
-  std::chrono::milliseconds interval{0};  // fixed interval; 0 = adaptive
+  std::chrono::milliseconds interval{0};  // fixed interval (at least min_interval); 0 = adaptive
 };
 
 [[nodiscard]] FeedSpec ToFeedSpec(const FeedOptions& options);
@@ -69,6 +70,9 @@ struct SchedulerOptions {
 
 // The scheduler's options from the configured feeds options (intervals, limits, timeouts).
 [[nodiscard]] SchedulerOptions ToSchedulerOptions(const FeedsOptions& options);
+
+// The HTTP client options for feed polling: User-Agent and proxy.
+[[nodiscard]] net::CurlHttpClientOptions ToCurlHttpClientOptions(const FeedsOptions& options);
 
 class FeedScheduler {
  public:

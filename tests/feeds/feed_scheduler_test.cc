@@ -472,3 +472,52 @@ TEST_CASE_METHOD(SchedulerFixture, "FeedScheduler: nothing is polled after Stop"
 }
 
 }  // namespace babelwatch::feeds
+
+namespace babelwatch::feeds {
+
+TEST_CASE("ToSchedulerOptions, ToFeedSpec, ToCurlHttpClientOptions: config units to ms",
+          "[feeds][scheduler]") {
+  FeedsOptions config;
+  config.default_interval_s = 300;
+  config.min_interval_s = 60;
+  config.max_interval_s = 7200;
+  config.per_host_spacing_ms = 1500;
+  config.per_host_concurrency = 3;
+  config.failing_after = 4;
+  config.connect_timeout_s = 5;
+  config.total_timeout_s = 20;
+  config.max_body_bytes = 1234;
+  config.max_redirects = 2;
+  config.allow_file_urls = false;
+  config.user_agent = "ua/1";
+  config.proxy = "http://127.0.0.1:3128";
+  auto o = ToSchedulerOptions(config);
+  CHECK(o.default_interval == std::chrono::seconds(300));
+  CHECK(o.min_interval == std::chrono::seconds(60));
+  CHECK(o.max_interval == std::chrono::seconds(7200));
+  CHECK(o.max_backoff >= o.max_interval);
+  CHECK(o.per_host_spacing == std::chrono::milliseconds(1500));
+  CHECK(o.per_host_concurrency == 3);
+  CHECK(o.failing_after == 4);
+  CHECK(o.connect_timeout_ms == 5000);
+  CHECK(o.total_timeout_ms == 20000);
+  CHECK(o.max_body_bytes == 1234);
+  CHECK(o.max_redirects == 2);
+  CHECK_FALSE(o.allow_file_urls);
+  auto curl = ToCurlHttpClientOptions(config);
+  CHECK(curl.user_agent == "ua/1");
+  CHECK(curl.proxy == "http://127.0.0.1:3128");
+
+  FeedOptions feed;
+  feed.id = "x";
+  feed.url = "http://127.0.0.1/x";
+  feed.language = "uk";
+  feed.interval_s = 90;
+  auto spec = ToFeedSpec(feed);
+  CHECK(spec.id == "x");
+  CHECK(spec.url == feed.url);
+  CHECK(spec.language == "uk");
+  CHECK(spec.interval == std::chrono::seconds(90));
+}
+
+}  // namespace babelwatch::feeds
