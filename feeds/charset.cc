@@ -2,6 +2,7 @@
 
 #include <unicode/ucnv.h>
 #include <unicode/ucnv_err.h>
+#include <unicode/ucsdet.h>
 #include <unicode/unistr.h>
 
 #include <memory>
@@ -94,6 +95,32 @@ bool ConvertWithIcu(std::string_view bytes, std::string_view label, std::string*
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+struct DetectorCloser {
+  void operator()(UCharsetDetector* d) const { ucsdet_close(d); }
+};
+
+// Statistical guess (ICU CharsetDetector) for undeclared documents that are not UTF-8.
+// Returns a lower-case charset name, or "" when ICU is not confident enough.
+std::string DetectCharset(std::string_view bytes) {
+  constexpr int32_t kMinConfidence = 30;
+  constexpr size_t kSampleBytes = 64 * 1024;
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<UCharsetDetector, DetectorCloser> detector(ucsdet_open(&status));
+  if (U_FAILURE(status)) return "";
+  std::string_view sample = bytes.substr(0, kSampleBytes);
+  ucsdet_setText(detector.get(), sample.data(), static_cast<int32_t>(sample.size()), &status);
+  ucsdet_enableInputFilter(detector.get(), true);  // ignore markup when guessing
+  const UCharsetMatch* match = ucsdet_detect(detector.get(), &status);
+  if (U_FAILURE(status) || !match) return "";
+  int32_t confidence = ucsdet_getConfidence(match, &status);
+  const char* name = ucsdet_getName(match, &status);
+  if (U_FAILURE(status) || !name || confidence < kMinConfidence) return "";
+  std::string label = LowerCopy(name);
+  // ISO-8859-1 guesses on 0x80-0x9F bytes mean windows-1252 in practice.
+  if (label == "iso-8859-1") label = "windows-1252";
+  return label;
 }
 
 bool HasMultibyteUtf8(std::string_view s) {
@@ -239,6 +266,15 @@ DecodedDocument DecodeDocument(std::string_view body, std::string_view content_t
         doc.warnings.push_back("charset: unknown encoding \"" + declared +
                                "\" in the XML declaration; decoded as UTF-8");
       }
+    }
+  }
+  if (label.empty() && !IsValidUtf8(payload)) {
+    std::string guess = UpgradeLabel(DetectCharset(payload));
+    if (!guess.empty() && !StartsWith(guess, "utf-") && OpenConverter(guess)) {
+      label = guess;
+      doc.source = "detected";
+      doc.bogus_declaration = true;  // undeclared legacy encoding: not well-formed XML
+      doc.warnings.push_back("charset: no declared encoding and not UTF-8; detected " + guess);
     }
   }
   if (label.empty()) {

@@ -17,14 +17,15 @@ namespace babelwatch::feeds {
 struct DecodedDocument {
   std::string text;      // UTF-8, no BOM
   std::string encoding;  // lower-case name of the encoding used, e.g. "utf-8", "koi8-r"
-  std::string source;    // where the encoding came from: "bom", "sniffed", "http", "xml", "default"
+  std::string source;  // "bom", "sniffed", "http", "xml", "detected" (ICU guess) or "default"
   bool replaced = false; // some bytes were invalid in that encoding (now U+FFFD) or were dropped
   bool bogus_declaration = false;  // a declared charset was unknown or contradicted the bytes
   std::vector<std::string> warnings;
 };
 
 // Decodes `body` following, in order: a byte-order mark; UTF-16/32 patterns of "<?xml";
-// the charset parameter of `content_type`; the XML declaration; UTF-8.
+// the charset parameter of `content_type`; the XML declaration; UTF-8 if the bytes are valid
+// UTF-8, else a confident ICU CharsetDetector guess, else UTF-8 with replacement.
 // gb2312/gbk are decoded as their superset gb18030.
 [[nodiscard]] DecodedDocument DecodeDocument(std::string_view body, std::string_view content_type);
 
