@@ -7,6 +7,8 @@
 #include <limits>
 #include <string>
 
+#include <sys/mman.h>
+
 #include "detect/minhash.h"
 
 namespace babelwatch::detect {
@@ -84,11 +86,48 @@ std::string ValidateOptions(const SketchIndex::Options& o) {
   return {};
 }
 
+// Segment arrays come zeroed from the kernel. Large ones are mapped on their own, aligned to
+// 2 MiB and marked for transparent huge pages: bucket probes are random, and huge pages take
+// most TLB misses out of them. Pages still become resident only when touched.
+constexpr size_t kHugePage = size_t{2} << 20;
+
+struct ZeroedMemory {
+  void* data = nullptr;     // aligned start handed out
+  void* mapping = nullptr;  // what to release; nullptr for calloc'd memory
+  size_t mapping_bytes = 0;
+};
+
+ZeroedMemory AllocateZeroed(size_t bytes) {
+  ZeroedMemory m;
+  if (bytes >= kHugePage) {
+    const size_t length = (bytes + kHugePage - 1) / kHugePage * kHugePage + kHugePage;
+    void* p = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p != MAP_FAILED) {
+      const uintptr_t aligned =
+          (reinterpret_cast<uintptr_t>(p) + kHugePage - 1) / kHugePage * kHugePage;
+      m.data = reinterpret_cast<void*>(aligned);
+      m.mapping = p;
+      m.mapping_bytes = length;
+      madvise(m.data, length - (aligned - reinterpret_cast<uintptr_t>(p)), MADV_HUGEPAGE);
+      return m;
+    }
+  }
+  m.data = std::calloc(1, bytes);
+  return m;
+}
+
+void ReleaseZeroed(const ZeroedMemory& m) {
+  if (m.mapping != nullptr) {
+    munmap(m.mapping, m.mapping_bytes);
+  } else {
+    std::free(m.data);
+  }
+}
+
 }  // namespace
 
 // A fixed-capacity array of documents with its own open-addressing bucket table (all bands
-// share it; the band index is part of the key). Arrays live in one calloc'd block, so pages
-// are zero and only touched pages become resident.
+// share it; the band index is part of the key). Its arrays live in one zeroed allocation.
 struct SketchIndex::Segment {
   size_t capacity = 0;         // documents
   size_t cum_capacity = 0;     // capacity of this segment and all older ones of the block
@@ -96,7 +135,7 @@ struct SketchIndex::Segment {
   size_t bytes = 0;            // everything allocated for this segment
   Segment* older = nullptr;    // immutable once the segment is published
   std::atomic<uint64_t> reserved{0};  // next document index; may overshoot capacity
-  void* block = nullptr;
+  ZeroedMemory memory;
   uint64_t* ids = nullptr;     // [capacity]
   uint64_t* table = nullptr;   // [slots], accessed through std::atomic_ref
   uint32_t* sigs = nullptr;    // [capacity * signature length]
@@ -153,8 +192,6 @@ size_t RingSize(const SketchIndex::Options& o) {
   return static_cast<size_t>((window_slices + 1 + per_block - 1) / per_block + 2);
 }
 
-void DeleteSegment(void* segment_block) { std::free(segment_block); }
-
 }  // namespace
 
 SketchIndex::SketchIndex(const Options& options)
@@ -176,7 +213,7 @@ void SketchIndex::FreeBlock(Block* block) {
   Segment* seg = block->head.load(std::memory_order_relaxed);
   while (seg != nullptr) {
     Segment* older = seg->older;
-    DeleteSegment(seg->block);
+    ReleaseZeroed(seg->memory);
     delete seg;
     seg = older;
   }
@@ -209,12 +246,12 @@ SketchIndex::Segment* SketchIndex::NewSegment(size_t capacity) const {
   const size_t next_bytes = capacity * bands * sizeof(uint32_t);
   const size_t slice_bytes = capacity * sizeof(uint32_t);
   const size_t total = ids_bytes + table_bytes + sigs_bytes + next_bytes + slice_bytes;
-  seg->block = std::calloc(1, total);
-  if (seg->block == nullptr) {
+  seg->memory = AllocateZeroed(total);
+  if (seg->memory.data == nullptr) {
     std::fprintf(stderr, "<2>sketch index: out of memory allocating %zu bytes\n", total);
     std::abort();  // OOM is fatal (STYLE.md)
   }
-  auto* base = static_cast<unsigned char*>(seg->block);
+  auto* base = static_cast<unsigned char*>(seg->memory.data);
   seg->ids = reinterpret_cast<uint64_t*>(base);
   base += ids_bytes;
   seg->table = reinterpret_cast<uint64_t*>(base);
@@ -328,7 +365,7 @@ bool SketchIndex::InsertIntoBlock(Block* block, int64_t slice, uint64_t doc_id,
       block->bytes.fetch_add(grown->bytes, std::memory_order_relaxed);
       seg = grown;
     } else {
-      DeleteSegment(grown->block);
+      ReleaseZeroed(grown->memory);
       delete grown;
       seg = expected;
     }
