@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -9,6 +11,8 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "tests/support/loopback_http_server.h"
 
@@ -343,6 +347,49 @@ TEST_CASE("CurlHttpClient: CancelAll completes requests in flight with kCancelle
   REQUIRE(out.has_value());
   REQUIRE(out->has_error());
   CHECK(out->error().code == Code::kCancelled);
+}
+
+}  // namespace babelwatch::net
+
+namespace babelwatch::net {
+
+TEST_CASE("CurlHttpClient: requests complete with the io_context run by four threads",
+          "[net][client]") {
+  testing::LoopbackHttpServer server;
+  server.Set("/t", testing::Respond(200, std::string(5000, 'q')));
+  boost::asio::io_context ioc;
+  std::atomic<int> done{0};
+  std::atomic<int> ok{0};
+  {
+    CurlHttpClient client(ioc, {});
+    auto guard = boost::asio::make_work_guard(ioc);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i)
+      threads.emplace_back([&] { ioc.run_for(std::chrono::seconds(20)); });
+    std::vector<std::thread> callers;
+    for (int c = 0; c < 4; ++c) {
+      callers.emplace_back([&, c] {
+        for (int i = 0; i < 25; ++i) {
+          HttpRequest request;
+          request.url = server.Url("/t?c=" + std::to_string(c) + "&i=" + std::to_string(i));
+          client.Fetch(request, [&](Result<HttpResponse> r) {
+            if (r.has_value() && r->body.size() == 5000) ++ok;
+            ++done;
+          });
+        }
+      });
+    }
+    for (auto& t : callers) t.join();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (done < 100 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    guard.reset();
+    ioc.stop();
+    for (auto& t : threads) t.join();
+  }
+  CHECK(done == 100);
+  CHECK(ok == 100);
 }
 
 }  // namespace babelwatch::net
