@@ -20,6 +20,8 @@ struct StoreOptions {
   // 0 = no limit. Caps the database at this many pages (SQLite max_page_count) so tests can
   // simulate a full disk; writes past it fail with kUnavailable.
   int64_t max_page_count_for_test = 0;
+
+  bool operator==(const StoreOptions&) const = default;
 };
 
 }  // namespace babelwatch::store

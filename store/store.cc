@@ -609,34 +609,56 @@ Result<std::vector<SpreadState>> Store::LoadSpreadStates() {
   return out;
 }
 
-// Columns: id, sink, attempts, created_ms, next_attempt_ms, last_error, alert json.
-Result<std::vector<OutboxEntry>> Store::ReadEntries(sqlite3_stmt* raw, std::string_view what) {
-  Statement q(*this, raw);
+// Columns: id, sink, attempts, created_ms, next_attempt_ms, last_error, alert json, key.
+// A row whose stored alert does not decode (a damaged file) must not block its sink: with
+// `dead_letter_undecodable` it is moved to the dead letters and left out; otherwise it is
+// returned with only the key set and the decode error in last_error.
+Result<std::vector<OutboxEntry>> Store::ReadEntries(sqlite3_stmt* raw, std::string_view what,
+                                                    bool dead_letter_undecodable) {
   std::vector<OutboxEntry> out;
-  for (;;) {
-    Result<bool> row = q.Step(what);
-    if (!row) return row.error();
-    if (!*row) break;
-    OutboxEntry e;
-    e.id = q.Int(0);
-    e.sink = q.Text(1);
-    e.attempts = static_cast<int>(q.Int(2));
-    e.created_ms = q.Int(3);
-    e.next_attempt_ms = q.Int(4);
-    e.last_error = q.Text(5);
-    Result<Alert> alert = DecodeAlert(q.Text(6));
-    if (!alert) {
-      return Internal("store " + path_ + ": outbox row " + std::to_string(e.id) + ": " +
-                      alert.error().message);
+  std::vector<std::pair<int64_t, std::string>> undecodable;
+  {
+    Statement q(*this, raw);
+    for (;;) {
+      Result<bool> row = q.Step(what);
+      if (!row) return row.error();
+      if (!*row) break;
+      OutboxEntry e;
+      e.id = q.Int(0);
+      e.sink = q.Text(1);
+      e.attempts = static_cast<int>(q.Int(2));
+      e.created_ms = q.Int(3);
+      e.next_attempt_ms = q.Int(4);
+      e.last_error = q.Text(5);
+      Result<Alert> alert = DecodeAlert(q.Text(6));
+      if (!alert) {
+        const std::string problem = "store " + path_ + ": outbox row " + std::to_string(e.id) +
+                                    ": " + alert.error().message;
+        if (dead_letter_undecodable) {
+          undecodable.emplace_back(e.id, problem);
+          continue;
+        }
+        e.alert.idempotency_key = q.Text(7);
+        e.last_error = problem;
+      } else {
+        e.alert = std::move(*alert);
+      }
+      out.push_back(std::move(e));
     }
-    e.alert = std::move(*alert);
-    out.push_back(std::move(e));
+  }
+  for (const auto& [id, problem] : undecodable) {
+    BW_PREPARE(u,
+               "UPDATE outbox SET state = 1, last_error = ?2 WHERE id = ?1 AND state = 0");
+    u.Bind(1, id);
+    u.Bind(2, problem);
+    BW_TRY(u.Run("dead-lettering undecodable outbox row " + std::to_string(id)));
   }
   return out;
 }
 
 #define BW_OUTBOX_COLUMNS                                                                   \
-  "SELECT o.id, o.sink, o.attempts, o.created_ms, o.next_attempt_ms, o.last_error, a.json " \
+  "SELECT o.id, o.sink, o.attempts, o.created_ms, o.next_attempt_ms, o.last_error, a.json, " \
+  "o.idempotency_key "                                                                       \
   "FROM outbox o JOIN alerts a ON a.idempotency_key = o.idempotency_key "
 
 Result<std::vector<OutboxEntry>> Store::Due(int64_t now_ms, std::string_view sink, int limit) {
@@ -654,7 +676,7 @@ Result<std::vector<OutboxEntry>> Store::Due(int64_t now_ms, std::string_view sin
   if (!sink.empty()) {
     sqlite3_bind_text64(*stmt, 3, sink.data(), sink.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   }
-  return ReadEntries(*stmt, "reading due outbox rows");
+  return ReadEntries(*stmt, "reading due outbox rows", true);
 }
 
 Result<std::vector<OutboxEntry>> Store::Pending(int limit) {
@@ -663,7 +685,7 @@ Result<std::vector<OutboxEntry>> Store::Pending(int limit) {
       Prepare(BW_OUTBOX_COLUMNS "WHERE o.state = 0 ORDER BY o.id LIMIT ?1");
   if (!stmt) return stmt.error();
   sqlite3_bind_int64(*stmt, 1, limit);
-  return ReadEntries(*stmt, "reading pending outbox rows");
+  return ReadEntries(*stmt, "reading pending outbox rows", false);
 }
 
 Result<std::vector<OutboxEntry>> Store::DeadLetters(int limit) {
@@ -672,7 +694,7 @@ Result<std::vector<OutboxEntry>> Store::DeadLetters(int limit) {
       Prepare(BW_OUTBOX_COLUMNS "WHERE o.state = 1 ORDER BY o.id LIMIT ?1");
   if (!stmt) return stmt.error();
   sqlite3_bind_int64(*stmt, 1, limit);
-  return ReadEntries(*stmt, "reading dead letters");
+  return ReadEntries(*stmt, "reading dead letters", false);
 }
 
 #undef BW_OUTBOX_COLUMNS

@@ -155,7 +155,8 @@ class Store {
   [[nodiscard]] Result<std::vector<SpreadState>> LoadSpreadStates();
 
   // Pending rows with next_attempt_ms <= now_ms, oldest due first (ties by id), at most
-  // `limit`; only for `sink` unless it is empty.
+  // `limit`; only for `sink` unless it is empty. A row whose stored alert no longer decodes
+  // (a damaged file) is moved to the dead letters instead of blocking its sink.
   [[nodiscard]] Result<std::vector<OutboxEntry>> Due(int64_t now_ms, std::string_view sink = {},
                                                      int limit = 100);
   // Every pending row (due or not) in id order, at most `limit` (for /api/alerts).
@@ -170,7 +171,9 @@ class Store {
                                         std::string_view error);
   // Moves a pending row to the dead letters (counting the failed attempt that decided it).
   [[nodiscard]] Result<void> DeadLetter(int64_t id, std::string_view error);
-  // Dead letters in id order, at most `limit`.
+  // Dead letters in id order, at most `limit`. (Pending() and DeadLetters() return a row
+  // whose alert does not decode with only alert.idempotency_key set and the problem in
+  // last_error.)
   [[nodiscard]] Result<std::vector<OutboxEntry>> DeadLetters(int limit = 100);
   // Puts a dead letter back in the queue, due at now_ms with zero attempts.
   [[nodiscard]] Result<void> Requeue(int64_t id, int64_t now_ms);
@@ -196,7 +199,8 @@ class Store {
   Result<sqlite3_stmt*> Prepare(const char* sql);
   Result<void> Migrate();
   Result<void> SaveDocumentLocked(const WindowDocument& doc);
-  Result<std::vector<OutboxEntry>> ReadEntries(sqlite3_stmt* stmt, std::string_view what);
+  Result<std::vector<OutboxEntry>> ReadEntries(sqlite3_stmt* stmt, std::string_view what,
+                                               bool dead_letter_undecodable);
 
   // Constant after construction.
   const StoreOptions options_;

@@ -576,3 +576,34 @@ TEST_CASE_METHOD(StoreFixture, "Store: a version 1 database is migrated with its
 
 }  // namespace
 }  // namespace babelwatch::store
+
+namespace babelwatch::store {
+namespace {
+
+TEST_CASE_METHOD(StoreFixture, "Store: a damaged stored alert is dead-lettered, not blocking",
+                 "[store][outbox][errors]") {
+  auto store = OpenStore();
+  REQUIRE(*store->Enqueue(MakeAlert(1, 2, 100), {"a"}, 100));
+  REQUIRE(*store->Enqueue(MakeAlert(2, 2, 200), {"a"}, 200));
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(store->path().c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db,
+                       "UPDATE alerts SET json = '{broken' "
+                       "WHERE idempotency_key = 'story-1/languages-2'",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  std::vector<OutboxEntry> pending = *store->Pending();
+  REQUIRE(pending.size() == 2);
+  CHECK(pending[0].alert.idempotency_key == "story-1/languages-2");
+  CHECK_THAT(pending[0].last_error, Catch::Contains("not valid JSON"));
+  std::vector<OutboxEntry> due = *store->Due(1000);
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].alert.story == 2);
+  std::vector<OutboxEntry> dead = *store->DeadLetters();
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0].alert.idempotency_key == "story-1/languages-2");
+  CHECK_THAT(dead[0].last_error, Catch::Contains("outbox row"));
+}
+
+}  // namespace
+}  // namespace babelwatch::store
