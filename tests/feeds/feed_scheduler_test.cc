@@ -281,6 +281,23 @@ TEST_CASE_METHOD(SchedulerFixture, "FeedScheduler: transport failures keep their
   CHECK(batches.empty());
 }
 
+TEST_CASE_METHOD(SchedulerFixture,
+                 "FeedScheduler: a wrong content type does not stop a feed; a huge body does",
+                 "[feeds][scheduler]") {
+  server.Set("/html", Respond(200, kRss, {{"Content-Type", "text/html"}}));
+  server.Set("/octets", Respond(200, kRss, {{"Content-Type", "application/octet-stream"}}));
+  server.Set("/huge", Respond(200, std::string(3 << 20, 'x')));
+  options.max_body_bytes = 1 << 20;
+  Start({Spec("h", "/html"), Spec("o", "/octets"), Spec("x", "/huge")});
+  REQUIRE(RunUntilStates(3));
+  CHECK(StateOf("h").last_items == 2);
+  CHECK(StateOf("o").last_items == 2);
+  CHECK(StateOf("x").consecutive_errors == 1);
+  CHECK(Metric("babelwatch_feeds_fetches_total",
+               {{"result", "resource_exhausted"}, {"status_class", "none"}}) == 1);
+  CHECK(batches.size() == 2);
+}
+
 TEST_CASE_METHOD(SchedulerFixture, "FeedScheduler: a body that is not a feed is a parse error",
                  "[feeds][scheduler]") {
   server.Set("/feed", Respond(200, "this is not a feed", {{"ETag", "\"bad\""}}));
