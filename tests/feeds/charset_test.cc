@@ -66,7 +66,9 @@ TEST_CASE("Charset: gb2312 is decoded as gb18030; unknown charsets fall back", "
 }
 
 TEST_CASE("Charset: output is valid UTF-8 whatever the input", "[feeds][charset]") {
-  const std::string broken = "<a>\xC0\xAF \xED\xA0\x80 \xF4\x90\x80\x80 \xE2\x82</a>";
+  const std::string broken =
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\xC0\xAF \xED\xA0\x80 \xF4\x90\x80\x80 "
+      "\xE2\x82</a>";
   DecodedDocument d = DecodeDocument(broken, "");
   CHECK(IsValidUtf8(d.text));
   CHECK(d.replaced);
@@ -78,6 +80,35 @@ TEST_CASE("Charset: output is valid UTF-8 whatever the input", "[feeds][charset]
       "<?xml version=\"1.0\" encoding=\"windows-1251\"?><t>Привет</t>", "");
   CHECK(m.encoding == "utf-8");
   CHECK(m.text.find("Привет") != std::string::npos);
+}
+
+TEST_CASE("Charset: an undeclared legacy encoding is detected", "[feeds][charset]") {
+  // Russian news text in windows-1251 with no declaration anywhere.
+  std::string text =
+      "<rss><channel><title>Новости дня: правительство обсуждает новый закон о бюджете "
+      "на следующий год, депутаты спорят о налогах и расходах на образование</title>"
+      "</channel></rss>";
+  DecodedDocument utf8 = DecodeDocument(text, "");
+  REQUIRE(utf8.encoding == "utf-8");
+  // Re-encode the same text as windows-1251 through a round trip of the decoder itself.
+  std::string cp1251;
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      cp1251.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    // Two-byte UTF-8 Cyrillic U+0410..U+044F maps to 0xC0..0xFF in windows-1251.
+    uint32_t cp = ((c & 0x1F) << 6) | (static_cast<unsigned char>(text[i + 1]) & 0x3F);
+    REQUIRE((cp >= 0x410 && cp <= 0x44F));
+    cp1251.push_back(static_cast<char>(cp - 0x410 + 0xC0));
+    i += 2;
+  }
+  DecodedDocument d = DecodeDocument(cp1251, "");
+  CHECK(d.source == "detected");
+  CHECK(d.encoding == "windows-1251");
+  CHECK(d.text == text);
 }
 
 }  // namespace
