@@ -65,8 +65,9 @@ bool IsSectionMarker(std::string_view line) {
 // A line that is page furniture wherever it stands: bylines, disclaimers, read times,
 // separators, share/subscribe prompts.
 bool IsFurniture(std::string_view line) {
+  if (line.size() <= 2) return true;  // "-", "•", "|"
+  if (Words(line) > 40) return false;  // a paragraph of text, not a label
   std::string l = AsciiLower(line);
-  if (l.size() <= 2) return true;  // "-", "•", "|"
   static const std::array<std::string_view, 16> contains = {
       "min read", "all rights reserved", "©", "subscribe", "newsletter", "cookie",
       "click here", "follow us", "sign up", "not a recommendation", "the author holds",

@@ -68,20 +68,33 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
     cands.resize(params_.max_candidates);
   }
 
-  // Score stories by their best member, relative to the threshold that applies.
+  // Score every member of each candidate story, relative to the threshold that applies;
+  // a story scores the mean of its link_k best members.
+  std::unordered_map<StoryId, std::vector<std::pair<double, double>>> by_story;  // ratio, sim
+  for (const auto& [n, slot] : cands) by_story.try_emplace(docs_.at(slot).story);
+  for (auto& [story, scores] : by_story) {
+    for (uint32_t m : stories_.at(story).members) {
+      const Doc& other = *docs_.at(m).doc;
+      double s = DocSimilarity(d, other, df_, sim_) * Decay(d.published_ms, other.published_ms);
+      double th = other.lang == d.lang ? params_.same_threshold : params_.cross_threshold;
+      scores.emplace_back(th > 0 ? s / th : 0, s);
+    }
+  }
   StoryId best_story = 0;
   double best_ratio = 0, best_sim = 0;
-  uint32_t best_member = 0;
-  for (const auto& [n, slot] : cands) {
-    const Entry& e = docs_.at(slot);
-    double s = DocSimilarity(d, *e.doc, df_, sim_) * Decay(d.published_ms, e.doc->published_ms);
-    double th = e.doc->lang == d.lang ? params_.same_threshold : params_.cross_threshold;
-    double ratio = th > 0 ? s / th : 0;
-    if (ratio > best_ratio || (ratio == best_ratio && e.story < best_story)) {
+  for (auto& [story, scores] : by_story) {
+    size_t k = std::min(std::max<size_t>(params_.link_k, 1), scores.size());
+    std::partial_sort(scores.begin(), scores.begin() + static_cast<long>(k), scores.end(),
+                      [](const auto& x, const auto& y) { return x.first > y.first; });
+    double ratio = 0, sim = 0;
+    for (size_t i = 0; i < k; ++i) {
+      ratio += scores[i].first / static_cast<double>(k);
+      sim += scores[i].second / static_cast<double>(k);
+    }
+    if (ratio > best_ratio || (ratio == best_ratio && story < best_story)) {
       best_ratio = ratio;
-      best_story = e.story;
-      best_sim = s;
-      best_member = slot;
+      best_story = story;
+      best_sim = sim;
     }
   }
 
@@ -99,7 +112,6 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
         break;
       }
     }
-    (void)best_member;
   } else {
     a.story = next_story_++;
     a.new_story = true;

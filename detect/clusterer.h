@@ -25,12 +25,15 @@ namespace babelwatch::detect {
 
 struct ClusterParams {
   double same_threshold = 0.30;    // similarity for a link between documents of one language
-  double cross_threshold = 0.30;   // ... of two languages
-  double decay_hours = 48;         // similarity × 1 / (1 + Δt / decay)
+  double cross_threshold = 0.20;   // ... of two languages
+  double decay_hours = 24;         // similarity × 1 / (1 + Δt / decay)
   double syndication_jaccard = 0.5;
   size_t max_posting = 400;        // features in more documents are not used for candidates
   size_t max_candidates = 300;     // documents verified per new document
   size_t summary_keys = 8;
+  // A story's score is the mean of its link_k best member scores (1 = single link); a story
+  // with fewer members averages what it has.
+  size_t link_k = 2;
 };
 
 class Clusterer {

@@ -17,6 +17,8 @@ struct DetectOptions {
   double same_language_threshold = -1;
   double cross_language_threshold = -1;
   int worker_threads = 0;                  // analysis workers; 0 = number of cores
+
+  bool operator==(const DetectOptions&) const = default;
 };
 
 }  // namespace babelwatch::detect

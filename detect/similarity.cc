@@ -47,7 +47,7 @@ void Vectorize(const Doc& d, const DocumentFrequencies& df, const SimilarityPara
                bool with_terms, std::vector<Weighted>& out) {
   out.clear();
   if (with_terms) {
-    for (const Feature& f : d.terms) out.push_back({f.hash, Tf(f.weight) * df.TermIdf(f.hash)});
+    for (const Feature& f : d.terms) out.push_back({f.hash, Tf(f.weight) * df.TermIdf(f.hash, d.lang)});
     KeepStrongest(out, 0, p.max_terms);
   }
   size_t keys_from = out.size();
@@ -87,12 +87,15 @@ double Cosine(const std::vector<Weighted>& a, const std::vector<Weighted>& b, in
 
 void DocumentFrequencies::Add(const Doc& doc) {
   ++docs_;
+  ++docs_by_lang_[doc.lang];
   for (const Feature& f : doc.terms) ++terms_[f.hash];
   for (const Key& k : doc.keys) ++keys_[k.hash];
 }
 
 void DocumentFrequencies::Remove(const Doc& doc) {
   --docs_;
+  auto lang = docs_by_lang_.find(doc.lang);
+  if (lang != docs_by_lang_.end() && --lang->second <= 0) docs_by_lang_.erase(lang);
   for (const Feature& f : doc.terms) {
     auto it = terms_.find(f.hash);
     if (it != terms_.end() && --it->second <= 0) terms_.erase(it);
@@ -103,8 +106,9 @@ void DocumentFrequencies::Remove(const Doc& doc) {
   }
 }
 
-double DocumentFrequencies::TermIdf(uint64_t hash) const {
-  return Idf(terms_, hash, docs_, prior_docs_);
+double DocumentFrequencies::TermIdf(uint64_t hash, std::string_view lang) const {
+  auto it = docs_by_lang_.find(std::string(lang));
+  return Idf(terms_, hash, it == docs_by_lang_.end() ? 0 : it->second, prior_docs_);
 }
 double DocumentFrequencies::KeyIdf(uint64_t hash) const {
   return Idf(keys_, hash, docs_, prior_docs_);

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "detect/doc.h"
@@ -24,7 +26,8 @@ class DocumentFrequencies {
   void Add(const Doc& doc);
   void Remove(const Doc& doc);  // doc must have been added
   // Smoothed inverse document frequency: log((N + prior + 1) / (df + 0.5)), never below 0.
-  [[nodiscard]] double TermIdf(uint64_t hash) const;
+  // Terms are counted against the documents of their own language.
+  [[nodiscard]] double TermIdf(uint64_t hash, std::string_view lang) const;
   [[nodiscard]] double KeyIdf(uint64_t hash) const;
   [[nodiscard]] int64_t documents() const { return docs_; }
   [[nodiscard]] int64_t KeyDf(uint64_t hash) const;
@@ -33,6 +36,7 @@ class DocumentFrequencies {
  private:
   std::unordered_map<uint64_t, int32_t> terms_;
   std::unordered_map<uint64_t, int32_t> keys_;
+  std::unordered_map<std::string, int64_t> docs_by_lang_;
   int64_t docs_ = 0;
   double prior_docs_;
 };
@@ -42,7 +46,7 @@ struct SimilarityParams {
   double name_weight = 1.0;
   double exonym_weight = 0.5;
   double number_weight = 1.0;
-  double international_weight = 1.0;
+  double international_weight = 0.5;
   int min_shared_keys_cross = 2;   // a cross-language link needs this many shared keys
   size_t max_keys = 30;            // strongest keys (tf × idf) kept per document; 0 = all
   size_t max_terms = 0;            // strongest terms kept per document; 0 = all

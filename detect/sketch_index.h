@@ -74,9 +74,8 @@ class SketchIndex {
   // signature, if time_ms is older than the window (relative to the latest AdvanceTo), or if
   // the slice already holds max_docs_per_slice documents. A time ahead of the latest
   // AdvanceTo is filed into the current slice (it expires with it); times are clamped to
-  // +-2^62 ms. Before the first
-  // AdvanceTo, the first Insert sets the current time. The same doc_id may be inserted twice;
-  // queries report it once.
+  // +-2^62 ms. Before the first AdvanceTo, the first Insert sets the current time. The same
+  // doc_id may be inserted twice; queries report it once.
   bool Insert(uint64_t doc_id, std::span<const uint32_t> signature, int64_t time_ms);
 
   // Replaces *candidates with the distinct ids of live documents that share at least one
