@@ -35,8 +35,8 @@ boost::json::array BuildAlertmanagerAlerts(const Alert& alert, std::string_view 
   std::string description;
   for (const StoryLanguage& l : alert.story_snapshot.languages) {
     if (!description.empty()) description += '\n';
-    description += "[" + Truncate(l.lang, 16) + "] " + Truncate(l.title, kMaxTitleBytes) +
-                   " (" + Truncate(l.source, 200) + ", " + FormatIso8601(l.first_seen_ms) + ")";
+    description += "[" + Truncate(l.lang, 16) + "] " + Truncate(l.title, kMaxTitleBytes) + " (" +
+                   Truncate(l.source, 200) + ", " + FormatIso8601(l.first_seen_ms) + ")";
     if (IsWebUrl(l.url)) description += " " + l.url;
   }
   json::object annotations;

@@ -12,7 +12,6 @@
 #pragma once
 
 #include <boost/json/array.hpp>
-
 #include <string>
 #include <string_view>
 

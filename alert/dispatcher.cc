@@ -59,8 +59,8 @@ struct Dispatcher::Impl {
     SinkCounters& c = counters[sink_index];
     --c.in_flight;
     const int64_t now = Now();
-    const std::string what = "alert \"" + entry.alert.idempotency_key + "\" to sink \"" +
-                             sink.name() + "\"";
+    const std::string what =
+        "alert \"" + entry.alert.idempotency_key + "\" to sink \"" + sink.name() + "\"";
     using Kind = DeliveryOutcome::Kind;
     switch (outcome.kind) {
       case Kind::kDelivered: {
@@ -88,8 +88,7 @@ struct Dispatcher::Impl {
           const std::string reason =
               outcome.detail + (outcome.kind == Kind::kPermanent
                                     ? " (permanent)"
-                                    : " (gave up after " + std::to_string(failures) +
-                                          " attempts)");
+                                    : " (gave up after " + std::to_string(failures) + " attempts)");
           r = store.DeadLetter(entry.id, reason);
           if (r) {
             ++c.dead_lettered;
@@ -123,20 +122,20 @@ struct Dispatcher::Impl {
   const std::vector<std::unique_ptr<Sink>> sinks;
 
   mutable std::mutex mu;
-  std::mt19937_64 rng;                         // GUARDED_BY(mu)
-  std::vector<SinkCounters> counters;          // GUARDED_BY(mu), parallel to sinks
-  std::set<int64_t> busy;                      // GUARDED_BY(mu): in flight or uncommitted
-  std::vector<int64_t> uncommitted;            // GUARDED_BY(mu)
+  std::mt19937_64 rng;                 // GUARDED_BY(mu)
+  std::vector<SinkCounters> counters;  // GUARDED_BY(mu), parallel to sinks
+  std::set<int64_t> busy;              // GUARDED_BY(mu): in flight or uncommitted
+  std::vector<int64_t> uncommitted;    // GUARDED_BY(mu)
   struct Held {
     Alert alert;
     std::vector<std::string> sinks;
     std::string scope;
   };
-  std::deque<Held> unsaved;                    // GUARDED_BY(mu)
-  int64_t accepted = 0;                        // GUARDED_BY(mu)
-  int64_t duplicates = 0;                      // GUARDED_BY(mu)
-  int64_t store_errors = 0;                    // GUARDED_BY(mu)
-  int64_t unsaved_dropped = 0;                 // GUARDED_BY(mu)
+  std::deque<Held> unsaved;     // GUARDED_BY(mu)
+  int64_t accepted = 0;         // GUARDED_BY(mu)
+  int64_t duplicates = 0;       // GUARDED_BY(mu)
+  int64_t store_errors = 0;     // GUARDED_BY(mu)
+  int64_t unsaved_dropped = 0;  // GUARDED_BY(mu)
 };
 
 Dispatcher::Dispatcher(store::Store& store, std::vector<std::unique_ptr<Sink>> sinks,
@@ -163,8 +162,8 @@ Result<SubmitStatus> Dispatcher::Submit(const Alert& alert, const std::vector<st
   std::vector<std::string> names = sinks;
   if (names.empty()) names = SinkNames();
   for (const std::string& n : names) {
-    const bool known = std::any_of(d.sinks.begin(), d.sinks.end(),
-                                   [&](const auto& s) { return s->name() == n; });
+    const bool known =
+        std::any_of(d.sinks.begin(), d.sinks.end(), [&](const auto& s) { return s->name() == n; });
     if (!known) {
       return InvalidArgument("alert \"" + alert.idempotency_key + "\": no sink named \"" + n +
                              "\"");
@@ -236,8 +235,8 @@ std::optional<int64_t> Dispatcher::Poll() {
         free = 0;
       }
       if (free == 0) continue;
-      const int limit = static_cast<int>(
-          std::min<int64_t>(d.options.due_batch, free) + static_cast<int64_t>(d.busy.size()));
+      const int limit = static_cast<int>(std::min<int64_t>(d.options.due_batch, free) +
+                                         static_cast<int64_t>(d.busy.size()));
       Result<std::vector<store::OutboxEntry>> due = d.store.Due(now, sink.name(), limit);
       if (!due) {
         d.StoreError(due.error());

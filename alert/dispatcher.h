@@ -40,32 +40,32 @@
 namespace babelwatch::alert {
 
 struct DispatcherOptions {
-  int64_t backoff_initial_ms = 2'000;        // delay after the first failed attempt
-  int64_t backoff_max_ms = 15 * 60 * 1000;   // cap of the exponential backoff
+  int64_t backoff_initial_ms = 2'000;           // delay after the first failed attempt
+  int64_t backoff_max_ms = 15 * 60 * 1000;      // cap of the exponential backoff
   int64_t max_retry_after_ms = 60 * 60 * 1000;  // cap on a sink's Retry-After
-  int due_batch = 64;                        // rows read per sink per Poll()
-  size_t max_unsaved = 10'000;               // alerts held in memory while the store fails
-  uint64_t jitter_seed = 0;                  // 0 = seeded from std::random_device
+  int due_batch = 64;                           // rows read per sink per Poll()
+  size_t max_unsaved = 10'000;                  // alerts held in memory while the store fails
+  uint64_t jitter_seed = 0;                     // 0 = seeded from std::random_device
   // Log lines ("<4>babelwatch alert dispatcher: ..."); nullptr = stderr.
   std::function<void(std::string_view line)> log;
 };
 
 struct SinkCounters {
   std::string sink;
-  int64_t delivered = 0;       // rows acknowledged (2xx)
-  int64_t failed_attempts = 0; // attempts that failed (retried or dead-lettered)
+  int64_t delivered = 0;        // rows acknowledged (2xx)
+  int64_t failed_attempts = 0;  // attempts that failed (retried or dead-lettered)
   int64_t dead_lettered = 0;
-  int64_t in_flight = 0;       // now
+  int64_t in_flight = 0;  // now
 };
 
 struct DispatcherCounters {
   std::vector<SinkCounters> sinks;  // in the order the sinks were given
-  int64_t accepted = 0;        // alerts committed to the outbox by this process
-  int64_t duplicates = 0;      // Submit() of an already accepted idempotency key
-  int64_t store_errors = 0;    // store calls that failed
-  int64_t unsaved = 0;         // alerts held in memory now, waiting for the store
-  int64_t unsaved_dropped = 0; // alerts refused because max_unsaved was reached
-  int64_t uncommitted = 0;     // delivered rows whose deletion is still to be committed
+  int64_t accepted = 0;             // alerts committed to the outbox by this process
+  int64_t duplicates = 0;           // Submit() of an already accepted idempotency key
+  int64_t store_errors = 0;         // store calls that failed
+  int64_t unsaved = 0;              // alerts held in memory now, waiting for the store
+  int64_t unsaved_dropped = 0;      // alerts refused because max_unsaved was reached
+  int64_t uncommitted = 0;          // delivered rows whose deletion is still to be committed
 };
 
 enum class SubmitStatus {

@@ -1,7 +1,6 @@
 #include "alert/log_sink.h"
 
 #include <boost/json.hpp>
-
 #include <ostream>
 
 #include "alert/payload.h"

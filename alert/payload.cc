@@ -1,8 +1,7 @@
 #include "alert/payload.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "core/time_format.h"
 

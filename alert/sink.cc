@@ -26,12 +26,12 @@ std::optional<int64_t> ParseImfFixdate(std::string_view v) {
   };
   struct tm tm {};
   int mday = 0, year = 0, hour = 0, min = 0, sec = 0;
-  if (v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' || v[16] != ' ' ||
-      v[19] != ':' || v[22] != ':') {
+  if (v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' || v[16] != ' ' || v[19] != ':' ||
+      v[22] != ':') {
     return std::nullopt;
   }
-  if (!digits(5, 2, mday) || !digits(12, 4, year) || !digits(17, 2, hour) ||
-      !digits(20, 2, min) || !digits(23, 2, sec)) {
+  if (!digits(5, 2, mday) || !digits(12, 4, year) || !digits(17, 2, hour) || !digits(20, 2, min) ||
+      !digits(23, 2, sec)) {
     return std::nullopt;
   }
   int mon = -1;

@@ -33,8 +33,8 @@ struct DeliveryOutcome {
     kCancelled,  // shutdown: not an attempt; the row stays due
   };
   Kind kind = Kind::kRetry;
-  std::string detail;               // "HTTP 503: upstream down", "timeout ...", "" on success
-  int http_status = 0;              // 0 when no response
+  std::string detail;                     // "HTTP 503: upstream down", "timeout ...", "" on success
+  int http_status = 0;                    // 0 when no response
   std::optional<int64_t> retry_after_ms;  // from Retry-After, relative to the attempt
 };
 

@@ -13,7 +13,8 @@ namespace babelwatch::alert {
 
 Result<std::unique_ptr<Sink>> MakeSink(const SinkOptions& options, const SinkContext& context) {
   const std::string where = "sink \"" + options.name + "\"";
-  if (options.name.empty()) return InvalidArgument("sink of type \"" + options.type + "\": empty name");
+  if (options.name.empty())
+    return InvalidArgument("sink of type \"" + options.type + "\": empty name");
   if (options.max_attempts < 1) {
     return InvalidArgument(where + ": max_attempts must be at least 1, got " +
                            std::to_string(options.max_attempts));
@@ -28,8 +29,8 @@ Result<std::unique_ptr<Sink>> MakeSink(const SinkOptions& options, const SinkCon
         options, context.public_url, context.stdout_stream ? *context.stdout_stream : std::cout,
         LogSink::Format::kJsonLines));
   }
-  const bool http = options.type == "webhook" || options.type == "slack" ||
-                    options.type == "alertmanager";
+  const bool http =
+      options.type == "webhook" || options.type == "slack" || options.type == "alertmanager";
   if (!http) {
     return InvalidArgument(where + ": unknown type \"" + options.type +
                            "\" (expected log, stdout, webhook, slack or alertmanager)");

@@ -17,8 +17,8 @@
 namespace babelwatch::alert {
 
 struct SinkContext {
-  net::HttpClient* http = nullptr;  // required by HTTP sinks; must outlive them
-  std::string public_url;           // base of story links
+  net::HttpClient* http = nullptr;        // required by HTTP sinks; must outlive them
+  std::string public_url;                 // base of story links
   std::ostream* log_stream = nullptr;     // "log" sink (nullptr = std::cerr)
   std::ostream* stdout_stream = nullptr;  // "stdout" sink (nullptr = std::cout)
 };

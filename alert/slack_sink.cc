@@ -1,8 +1,7 @@
 #include "alert/slack_sink.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "alert/payload.h"
 #include "core/time_format.h"
@@ -84,9 +83,11 @@ boost::json::object BuildSlackMessage(const Alert& alert, std::string_view publi
     header["type"] = "header";
     json::object t;
     t["type"] = "plain_text";
-    t["text"] = Truncate(alert.kind == "update" ? "Story update: " + std::to_string(alert.languages.size()) + " languages"
-                                                : "Story spread across " + std::to_string(alert.languages.size()) + " languages",
-                         150);
+    t["text"] = Truncate(
+        alert.kind == "update"
+            ? "Story update: " + std::to_string(alert.languages.size()) + " languages"
+            : "Story spread across " + std::to_string(alert.languages.size()) + " languages",
+        150);
     header["text"] = std::move(t);
     blocks.push_back(std::move(header));
   }
@@ -96,15 +97,14 @@ boost::json::object BuildSlackMessage(const Alert& alert, std::string_view publi
   size_t shown = 0;
   for (const StoryLanguage& l : story.languages) {
     if (shown == kMaxLanguageLines) {
-      blocks.push_back(section("_and " + std::to_string(story.languages.size() - shown) +
-                               " more languages_"));
+      blocks.push_back(
+          section("_and " + std::to_string(story.languages.size() - shown) + " more languages_"));
       break;
     }
     const std::string title = Truncate(l.title, kMaxTitleBytes);
     blocks.push_back(section("`" + SlackEscape(Truncate(l.lang, 16)) + "` " +
-                             SlackLink(l.url, title) + "\n" +
-                             SlackEscape(Truncate(l.source, 200)) + ", first seen " +
-                             FormatIso8601(l.first_seen_ms)));
+                             SlackLink(l.url, title) + "\n" + SlackEscape(Truncate(l.source, 200)) +
+                             ", first seen " + FormatIso8601(l.first_seen_ms)));
     if (shown < 5) fallback += "\n[" + Truncate(l.lang, 16) + "] " + title;
     ++shown;
   }
@@ -139,10 +139,10 @@ void SlackSink::Deliver(const Alert& alert, int64_t now_ms, Done done) {
   while (ready < now_ms + kMinIntervalMs &&
          !ready_at_->compare_exchange_weak(ready, now_ms + kMinIntervalMs)) {
   }
-  net::HttpRequest request = JsonPost(options(), options().url,
-                                      boost::json::serialize(BuildSlackMessage(alert, public_url_)));
-  http_.Fetch(std::move(request), [done = std::move(done), now_ms, ready_at = ready_at_](
-                                      Result<net::HttpResponse> response) {
+  net::HttpRequest request = JsonPost(
+      options(), options().url, boost::json::serialize(BuildSlackMessage(alert, public_url_)));
+  http_.Fetch(std::move(request), [done = std::move(done), now_ms,
+                                   ready_at = ready_at_](Result<net::HttpResponse> response) {
     DeliveryOutcome outcome = ClassifyResponse(response, now_ms);
     if (outcome.http_status == 429) {
       // Slack throttles per webhook: hold every message back, not just this one.

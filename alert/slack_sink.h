@@ -8,9 +8,8 @@
 // Thread-safe; see alert/sink.h. The HttpClient must outlive the sink.
 #pragma once
 
-#include <boost/json/object.hpp>
-
 #include <atomic>
+#include <boost/json/object.hpp>
 #include <memory>
 #include <string>
 #include <string_view>

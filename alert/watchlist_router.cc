@@ -99,8 +99,7 @@ bool WatchlistRouter::Matches(const List& list, const StorySummary& story) const
   return true;
 }
 
-std::vector<RoutedAlert> WatchlistRouter::Route(const List& list,
-                                                std::vector<Alert> alerts) const {
+std::vector<RoutedAlert> WatchlistRouter::Route(const List& list, std::vector<Alert> alerts) const {
   std::vector<RoutedAlert> out;
   for (Alert& a : alerts) {
     RoutedAlert r;

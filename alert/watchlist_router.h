@@ -52,8 +52,8 @@ class WatchlistRouter {
 
   // kInvalidArgument naming the list for a duplicate or empty name, a sink that is not
   // configured, or negative thresholds.
-  [[nodiscard]] static Result<std::unique_ptr<WatchlistRouter>> Create(
-      const AlertOptions& options, KeyFn key_fn = {});
+  [[nodiscard]] static Result<std::unique_ptr<WatchlistRouter>> Create(const AlertOptions& options,
+                                                                       KeyFn key_fn = {});
 
   // A document from `feed_id` ("" if unknown) joined `story` at now_ms.
   [[nodiscard]] std::vector<RoutedAlert> Observe(const StorySummary& story, int64_t now_ms,

@@ -24,8 +24,7 @@ std::string HmacSha256Hex(std::string_view key, std::string_view message) {
   return out;
 }
 
-std::string SignatureHeader(std::string_view secret, int64_t unix_seconds,
-                            std::string_view body) {
+std::string SignatureHeader(std::string_view secret, int64_t unix_seconds, std::string_view body) {
   const std::string ts = std::to_string(unix_seconds);
   std::string signed_text = ts;
   signed_text += '.';

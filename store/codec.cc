@@ -1,7 +1,6 @@
 #include "store/codec.h"
 
 #include <boost/json.hpp>
-
 #include <cstdint>
 #include <limits>
 
@@ -101,11 +100,11 @@ Result<int> GetInt32(const json::object& o, std::string_view key) {
   return static_cast<int>(*v);
 }
 
-#define BW_ASSIGN(lhs, expr)              \
-  do {                                    \
-    auto bw_r_ = (expr);                  \
-    if (!bw_r_) return bw_r_.error();     \
-    lhs = std::move(*bw_r_);              \
+#define BW_ASSIGN(lhs, expr)          \
+  do {                                \
+    auto bw_r_ = (expr);              \
+    if (!bw_r_) return bw_r_.error(); \
+    lhs = std::move(*bw_r_);          \
   } while (false)
 
 Result<StorySummary> StoryFromObject(const json::object& o) {
@@ -146,9 +145,7 @@ Result<json::object> ParseObject(std::string_view text, std::string_view what) {
 
 }  // namespace
 
-std::string EncodeStory(const StorySummary& story) {
-  return json::serialize(StoryObject(story));
-}
+std::string EncodeStory(const StorySummary& story) { return json::serialize(StoryObject(story)); }
 
 Result<StorySummary> DecodeStory(std::string_view text) {
   Result<json::object> o = ParseObject(text, "story");

@@ -189,19 +189,19 @@ class Store::Transaction {
   bool done_ = false;
 };
 
-#define BW_TRY(expr)                       \
-  do {                                     \
-    auto bw_r_ = (expr);                   \
-    if (!bw_r_) return bw_r_.error();      \
+#define BW_TRY(expr)                  \
+  do {                                \
+    auto bw_r_ = (expr);              \
+    if (!bw_r_) return bw_r_.error(); \
   } while (false)
 
-#define BW_PREPARE(var, sql)                       \
-  sqlite3_stmt* var##_raw = nullptr;               \
-  {                                                \
-    Result<sqlite3_stmt*> bw_p_ = Prepare(sql);    \
-    if (!bw_p_) return bw_p_.error();              \
-    var##_raw = *bw_p_;                            \
-  }                                                \
+#define BW_PREPARE(var, sql)                    \
+  sqlite3_stmt* var##_raw = nullptr;            \
+  {                                             \
+    Result<sqlite3_stmt*> bw_p_ = Prepare(sql); \
+    if (!bw_p_) return bw_p_.error();           \
+    var##_raw = *bw_p_;                         \
+  }                                             \
   Statement var(*this, var##_raw)
 
 Store::Store(StoreOptions options, std::string path, sqlite3* db)
@@ -261,9 +261,9 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
     }
   }
   std::string path = (dir / kFileName).string();
-  const int flags = (options.read_only ? SQLITE_OPEN_READONLY
-                                       : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) |
+      SQLITE_OPEN_NOMUTEX;
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
@@ -341,8 +341,7 @@ Result<int> Store::SchemaVersion() {
 
 // --- Feed state -----------------------------------------------------------------------
 
-Result<void> Store::PutFeedState(std::string_view feed_id, std::string_view json,
-                                 int64_t now_ms) {
+Result<void> Store::PutFeedState(std::string_view feed_id, std::string_view json, int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   BW_PREPARE(q,
              "INSERT INTO feed_state(feed_id, json, updated_ms) VALUES(?1, ?2, ?3) "
@@ -379,8 +378,8 @@ Result<void> Store::DeleteFeedState(std::string_view feed_id) {
 Result<bool> Store::MarkSeen(std::string_view feed_id, std::string_view item_id,
                              std::string_view url, int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mu_);
-  const std::string what = "marking item \"" + std::string(item_id) + "\" of feed \"" +
-                           std::string(feed_id) + "\" seen";
+  const std::string what =
+      "marking item \"" + std::string(item_id) + "\" of feed \"" + std::string(feed_id) + "\" seen";
   // A known item is touched when its record is older than half the retention, so an item
   // that stays in its feed for longer than the retention is not taken for new, without
   // a write on every poll.
@@ -402,9 +401,10 @@ Result<bool> Store::MarkSeen(std::string_view feed_id, std::string_view item_id,
     if (*row) {
       const bool stale = q.Int(0) < stale_before;
       if (stale) {
-        BW_TRY(touch("UPDATE seen_items SET seen_ms = ?1 WHERE feed_id = ?2 AND item_id = ?3 "
-                     "AND seen_ms < ?4",
-                     item_id));
+        BW_TRY(
+            touch("UPDATE seen_items SET seen_ms = ?1 WHERE feed_id = ?2 AND item_id = ?3 "
+                  "AND seen_ms < ?4",
+                  item_id));
       }
       return false;
     }
@@ -418,9 +418,10 @@ Result<bool> Store::MarkSeen(std::string_view feed_id, std::string_view item_id,
     if (*row) {
       const bool stale = q.Int(0) < stale_before;
       if (stale) {
-        BW_TRY(touch("UPDATE seen_items SET seen_ms = ?1 WHERE feed_id = ?2 AND url = ?3 "
-                     "AND seen_ms < ?4",
-                     url));
+        BW_TRY(
+            touch("UPDATE seen_items SET seen_ms = ?1 WHERE feed_id = ?2 AND url = ?3 "
+                  "AND seen_ms < ?4",
+                  url));
       }
       return false;
     }
@@ -521,8 +522,8 @@ Result<WindowSnapshot> Store::LoadWindow(int64_t since_ms) {
     if (!*row) break;
     Result<StorySummary> story = DecodeStory(q.Text(1));
     if (!story) {
-      return Internal("store " + path_ + ": story " + std::to_string(FromSql(q.Int(0))) +
-                      ": " + story.error().message);
+      return Internal("store " + path_ + ": story " + std::to_string(FromSql(q.Int(0))) + ": " +
+                      story.error().message);
     }
     out.stories.push_back(std::move(*story));
   }
@@ -603,8 +604,7 @@ Result<std::vector<SpreadState>> Store::LoadSpreadStates() {
     Result<bool> row = q.Step("loading spread states");
     if (!row) return row.error();
     if (!*row) break;
-    out.push_back(
-        SpreadState{FromSql(q.Int(0)), q.Text(1), static_cast<int>(q.Int(2)), q.Int(3)});
+    out.push_back(SpreadState{FromSql(q.Int(0)), q.Text(1), static_cast<int>(q.Int(2)), q.Int(3)});
   }
   return out;
 }
@@ -647,8 +647,7 @@ Result<std::vector<OutboxEntry>> Store::ReadEntries(sqlite3_stmt* raw, std::stri
     }
   }
   for (const auto& [id, problem] : undecodable) {
-    BW_PREPARE(u,
-               "UPDATE outbox SET state = 1, last_error = ?2 WHERE id = ?1 AND state = 0");
+    BW_PREPARE(u, "UPDATE outbox SET state = 1, last_error = ?2 WHERE id = ?1 AND state = 0");
     u.Bind(1, id);
     u.Bind(2, problem);
     BW_TRY(u.Run("dead-lettering undecodable outbox row " + std::to_string(id)));
@@ -656,7 +655,7 @@ Result<std::vector<OutboxEntry>> Store::ReadEntries(sqlite3_stmt* raw, std::stri
   return out;
 }
 
-#define BW_OUTBOX_COLUMNS                                                                   \
+#define BW_OUTBOX_COLUMNS                                                                    \
   "SELECT o.id, o.sink, o.attempts, o.created_ms, o.next_attempt_ms, o.last_error, a.json, " \
   "o.idempotency_key "                                                                       \
   "FROM outbox o JOIN alerts a ON a.idempotency_key = o.idempotency_key "
@@ -793,13 +792,15 @@ Result<PruneCounts> Store::Prune(int64_t now_ms, int64_t window_since_ms) {
   BW_TRY(run("DELETE FROM documents WHERE published_ms < ?1", window_since_ms, counts.documents));
   BW_TRY(run("DELETE FROM stories WHERE last_seen_ms < ?1", window_since_ms, counts.stories));
   const int64_t alerts_before = now_ms - options_.alert_retention_ms;
-  BW_TRY(run("DELETE FROM alerts WHERE accepted_ms < ?1 AND NOT EXISTS "
-             "(SELECT 1 FROM outbox o WHERE o.idempotency_key = alerts.idempotency_key)",
-             alerts_before, counts.alerts));
+  BW_TRY(
+      run("DELETE FROM alerts WHERE accepted_ms < ?1 AND NOT EXISTS "
+          "(SELECT 1 FROM outbox o WHERE o.idempotency_key = alerts.idempotency_key)",
+          alerts_before, counts.alerts));
   int64_t spread = 0;
-  BW_TRY(run("DELETE FROM spread_state WHERE updated_ms < ?1 AND NOT EXISTS "
-             "(SELECT 1 FROM alerts a WHERE a.story = spread_state.story)",
-             alerts_before, spread));
+  BW_TRY(
+      run("DELETE FROM spread_state WHERE updated_ms < ?1 AND NOT EXISTS "
+          "(SELECT 1 FROM alerts a WHERE a.story = spread_state.story)",
+          alerts_before, spread));
   BW_TRY(txn.Commit(what));
   return counts;
 }

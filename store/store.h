@@ -49,7 +49,7 @@ namespace babelwatch::store {
 
 struct FeedState {
   std::string feed_id;
-  std::string json;      // opaque to the store
+  std::string json;  // opaque to the store
   int64_t updated_ms = 0;
 };
 
@@ -57,7 +57,7 @@ struct FeedState {
 struct WindowDocument {
   Item item;
   StoryId story = 0;
-  std::string lang;        // the language the document was analyzed as
+  std::string lang;  // the language the document was analyzed as
   bool syndicated = false;
 };
 
@@ -69,20 +69,20 @@ struct WindowSnapshot {
 // What the spread detector needs to not alert again after a restart.
 struct SpreadState {
   StoryId story = 0;
-  std::string scope;           // the watch-list the alerts were raised for ("" = global)
-  int languages_alerted = 0;   // the largest language count an accepted alert announced
-  int64_t last_alert_ms = 0;   // at_ms of the latest accepted alert of the story
+  std::string scope;          // the watch-list the alerts were raised for ("" = global)
+  int languages_alerted = 0;  // the largest language count an accepted alert announced
+  int64_t last_alert_ms = 0;  // at_ms of the latest accepted alert of the story
 };
 
 // One (alert, sink) delivery in the outbox.
 struct OutboxEntry {
-  int64_t id = 0;              // unique, increasing in order of acceptance
+  int64_t id = 0;  // unique, increasing in order of acceptance
   std::string sink;
-  Alert alert;                 // as accepted (idempotency key in alert.idempotency_key)
-  int attempts = 0;            // failed delivery attempts so far
+  Alert alert;       // as accepted (idempotency key in alert.idempotency_key)
+  int attempts = 0;  // failed delivery attempts so far
   int64_t created_ms = 0;
-  int64_t next_attempt_ms = 0; // not delivered before this time
-  std::string last_error;      // "" until an attempt failed
+  int64_t next_attempt_ms = 0;  // not delivered before this time
+  std::string last_error;       // "" until an attempt failed
 };
 
 struct SinkDepth {

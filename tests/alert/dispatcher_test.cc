@@ -356,8 +356,7 @@ TEST_CASE_METHOD(DispatcherFixture, "Dispatcher: too many held alerts are refuse
   CHECK(dispatcher_->Counters().unsaved_dropped == 1);
 }
 
-TEST_CASE_METHOD(DispatcherFixture,
-                 "Dispatcher: a delivery whose deletion fails is not sent again",
+TEST_CASE_METHOD(DispatcherFixture, "Dispatcher: a delivery whose deletion fails is not sent again",
                  "[alert][dispatcher][errors]") {
   Build({Sink("hook", "webhook")});
   REQUIRE(*dispatcher_->Submit(SampleAlert()) == SubmitStatus::kAccepted);

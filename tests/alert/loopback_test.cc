@@ -167,8 +167,7 @@ TEST_CASE_METHOD(LoopbackFixture,
         return Respond(200, "ok");
     }
   });
-  Build(std::make_unique<SlackSink>(Options("slack", server.Url("/slack")), "http://bw",
-                                    *http_));
+  Build(std::make_unique<SlackSink>(Options("slack", server.Url("/slack")), "http://bw", *http_));
   REQUIRE(*dispatcher_->Submit(SampleAlert()) == SubmitStatus::kAccepted);
   PollAndSettle();
   store::OutboxEntry row = store_->Pending()->at(0);
@@ -309,8 +308,8 @@ TEST_CASE_METHOD(LoopbackFixture,
   REQUIRE(ready);
 
   // The alert is sent twice (as after a crash between the 2xx and the commit).
-  Build(std::make_unique<AlertmanagerSink>(Options("alertmanager", am.Url("")),
-                                           "http://bw.example", *http_));
+  Build(std::make_unique<AlertmanagerSink>(Options("alertmanager", am.Url("")), "http://bw.example",
+                                           *http_));
   REQUIRE(*dispatcher_->Submit(SampleAlert()) == SubmitStatus::kAccepted);
   PollAndSettle();
   CHECK(store_->Pending()->empty());

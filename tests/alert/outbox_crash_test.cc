@@ -35,15 +35,14 @@ pid_t Spawn(const std::string& state_dir, const std::string& url, int n) {
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    execl(OUTBOX_CRASH_CHILD, OUTBOX_CRASH_CHILD, state_dir.c_str(), url.c_str(),
-          count.c_str(), static_cast<char*>(nullptr));
+    execl(OUTBOX_CRASH_CHILD, OUTBOX_CRASH_CHILD, state_dir.c_str(), url.c_str(), count.c_str(),
+          static_cast<char*>(nullptr));
     _exit(127);
   }
   return pid;
 }
 
-TEST_CASE("Outbox: 20 SIGKILLs mid-ingest and mid-delivery lose no alert",
-          "[alert][crash]") {
+TEST_CASE("Outbox: 20 SIGKILLs mid-ingest and mid-delivery lose no alert", "[alert][crash]") {
   std::string tmpl = (fs::temp_directory_path() / "babelwatch-crash-XXXXXX").string();
   REQUIRE(mkdtemp(tmpl.data()) != nullptr);
   const fs::path dir = tmpl;

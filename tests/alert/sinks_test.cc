@@ -106,8 +106,7 @@ TEST_CASE("ParseRetryAfterMs: seconds, HTTP dates, garbage", "[alert][sink]") {
   CHECK(ParseRetryAfterMs("120", now) == std::optional<int64_t>(120'000));
   CHECK(ParseRetryAfterMs(" 5 ", now) == std::optional<int64_t>(5'000));
   CHECK(ParseRetryAfterMs("0", now) == std::optional<int64_t>(0));
-  CHECK(ParseRetryAfterMs("Wed, 21 Oct 2015 07:28:30 GMT", now) ==
-        std::optional<int64_t>(30'000));
+  CHECK(ParseRetryAfterMs("Wed, 21 Oct 2015 07:28:30 GMT", now) == std::optional<int64_t>(30'000));
   CHECK(ParseRetryAfterMs("Wed, 21 Oct 2015 07:00:00 GMT", now) == std::optional<int64_t>(0));
   CHECK(ParseRetryAfterMs("99999999999999999999", now) ==
         std::optional<int64_t>(24LL * 3600 * 1000));
@@ -170,8 +169,7 @@ std::string ReferenceHmacHex(const std::string& key, const std::string& data) {
   return hex;
 }
 
-TEST_CASE("HmacSha256Hex: RFC 4231 test case 2 and OpenSSL's EVP_MAC agree",
-          "[alert][webhook]") {
+TEST_CASE("HmacSha256Hex: RFC 4231 test case 2 and OpenSSL's EVP_MAC agree", "[alert][webhook]") {
   CHECK(HmacSha256Hex("Jefe", "what do ya want for nothing?") ==
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   CHECK(ReferenceHmacHex("Jefe", "what do ya want for nothing?") ==
@@ -394,8 +392,8 @@ TEST_CASE("MakeSinks: builds every type and reports every bad sink", "[alert][fa
   ctx.public_url = "http://bw";
   std::ostringstream log;
   ctx.log_stream = &log;
-  std::vector<SinkOptions> good = {Options("log", ""), Options("stdout", ""),
-                                   Options("webhook"), Options("slack"),
+  std::vector<SinkOptions> good = {Options("log", ""), Options("stdout", ""), Options("webhook"),
+                                   Options("slack"),
                                    Options("alertmanager", "http://127.0.0.1:9093")};
   Result<std::vector<std::unique_ptr<Sink>>> sinks = MakeSinks(good, ctx);
   REQUIRE(sinks);

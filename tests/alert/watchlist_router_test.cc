@@ -37,8 +37,7 @@ WatchlistOptions List(std::string name) {
   return w;
 }
 
-std::unique_ptr<WatchlistRouter> Make(const AlertOptions& o,
-                                      WatchlistRouter::KeyFn key_fn = {}) {
+std::unique_ptr<WatchlistRouter> Make(const AlertOptions& o, WatchlistRouter::KeyFn key_fn = {}) {
   auto r = WatchlistRouter::Create(o, std::move(key_fn));
   if (!r) FAIL("WatchlistRouter::Create: " << r.error());
   return std::move(*r);
@@ -56,8 +55,7 @@ TEST_CASE("WatchlistRouter: without watch-lists it is the plain spread detector"
   CHECK(got[0].alert.idempotency_key == SpreadDetector::IdempotencyKey(1, 2));
 }
 
-TEST_CASE("WatchlistRouter: keywords match through language-neutral keys",
-          "[alert][watchlist]") {
+TEST_CASE("WatchlistRouter: keywords match through language-neutral keys", "[alert][watchlist]") {
   AlertOptions o = Base();
   WatchlistOptions kz = List("kz");
   kz.keywords = {"Казахстан"};
@@ -111,8 +109,7 @@ TEST_CASE("WatchlistRouter: feed and language filters", "[alert][watchlist]") {
   CHECK(router->Observe(Story(1, {"en", "ru", "de"}, 3), 1'000'000).empty());
 }
 
-TEST_CASE("WatchlistRouter: each list has its own thresholds and sinks",
-          "[alert][watchlist]") {
+TEST_CASE("WatchlistRouter: each list has its own thresholds and sinks", "[alert][watchlist]") {
   AlertOptions o = Base();
   WatchlistOptions broad = List("broad");
   broad.sinks = {"log"};
@@ -175,7 +172,8 @@ TEST_CASE("WatchlistRouter: bad lists are reported together", "[alert][watchlist
   auto r = WatchlistRouter::Create(o);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == Code::kInvalidArgument);
-  CHECK_THAT(r.error().message, Catch::Contains("watchlist \"a\": sink \"pager\" is not configured"));
+  CHECK_THAT(r.error().message,
+             Catch::Contains("watchlist \"a\": sink \"pager\" is not configured"));
   CHECK_THAT(r.error().message, Catch::Contains("watchlist \"a\": name used twice"));
   CHECK_THAT(r.error().message, Catch::Contains("watchlist \"n\": min_languages"));
   CHECK_THAT(r.error().message, Catch::Contains("empty name"));

@@ -1,8 +1,8 @@
 #include "store/codec.h"
 
-#include "tests/store/result_printer.h"
-
 #include <catch2/catch.hpp>
+
+#include "tests/store/result_printer.h"
 
 namespace babelwatch::store {
 namespace {
@@ -15,10 +15,10 @@ StorySummary SampleStory() {
   s.documents = 4;
   s.independent_sources = 3;
   s.sources = {"reuters.com", "pravda.com.ua", "ria.ru"};
-  s.languages = {{"en", 1'700'000'000'000, "Kazakhstan \"won't\" recognise", "reuters.com",
-                  "https://example.com/a?x=1&y=2"},
-                 {"uk", 1'700'000'100'000, "Казахстан не визнає", "pravda.com.ua",
-                  "https://example.com/b"}};
+  s.languages = {
+      {"en", 1'700'000'000'000, "Kazakhstan \"won't\" recognise", "reuters.com",
+       "https://example.com/a?x=1&y=2"},
+      {"uk", 1'700'000'100'000, "Казахстан не визнає", "pravda.com.ua", "https://example.com/b"}};
   s.keys = {"kazakhstan", "referendum"};
   return s;
 }
@@ -81,9 +81,9 @@ TEST_CASE("Codec: malformed blobs are errors naming the problem", "[store][codec
     CHECK_THAT(r.error().message, Catch::Contains("\"documents\""));
   }
   SECTION("a missing nested field") {
-    Result<Alert> r = DecodeAlert(
-        R"({"story":1,"kind":"spread","languages":[],"sources":1,"at_ms":1,)"
-        R"("idempotency_key":"k"})");
+    Result<Alert> r =
+        DecodeAlert(R"({"story":1,"kind":"spread","languages":[],"sources":1,"at_ms":1,)"
+                    R"("idempotency_key":"k"})");
     REQUIRE_FALSE(r);
     CHECK_THAT(r.error().message, Catch::Contains("story_snapshot"));
   }

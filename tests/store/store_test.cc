@@ -1,13 +1,13 @@
 #include "store/store.h"
 
-#include "tests/store/result_printer.h"
-
 #include <sqlite3.h>
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+
+#include "tests/store/result_printer.h"
 
 namespace babelwatch::store {
 namespace {
@@ -57,8 +57,7 @@ Alert MakeAlert(StoryId story, int languages, int64_t at_ms) {
   for (int i = 0; i < languages; ++i) a.languages.push_back(kLangs[i]);
   a.sources = languages;
   a.at_ms = at_ms;
-  a.idempotency_key =
-      "story-" + std::to_string(story) + "/languages-" + std::to_string(languages);
+  a.idempotency_key = "story-" + std::to_string(story) + "/languages-" + std::to_string(languages);
   a.story_snapshot.id = story;
   a.story_snapshot.first_seen_ms = at_ms - 1000;
   a.story_snapshot.last_seen_ms = at_ms;
@@ -101,8 +100,7 @@ TEST_CASE_METHOD(StoreFixture, "Store: open creates the directory, the file and 
 TEST_CASE_METHOD(StoreFixture, "Store: the database is in WAL mode", "[store]") {
   auto store = OpenStore();
   sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(store->path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
-          SQLITE_OK);
+  REQUIRE(sqlite3_open_v2(store->path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
   REQUIRE(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr) == SQLITE_OK);
   REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
@@ -190,8 +188,8 @@ TEST_CASE_METHOD(StoreFixture, "Store: the window's documents and stories surviv
                  "[store][window]") {
   {
     auto store = OpenStore();
-    REQUIRE(store->SaveDocuments({MakeDoc("d2", 7, 2000), MakeDoc("d1", 7, 1000),
-                                  MakeDoc("d3", 9, 3000)}));
+    REQUIRE(store->SaveDocuments(
+        {MakeDoc("d2", 7, 2000), MakeDoc("d1", 7, 1000), MakeDoc("d3", 9, 3000)}));
     WindowDocument old = MakeDoc("d0", 5, 10);
     old.syndicated = true;
     REQUIRE(store->SaveDocument(old));
@@ -516,8 +514,7 @@ TEST_CASE_METHOD(StoreFixture, "Store: a database from a newer version is refuse
 TEST_CASE_METHOD(StoreFixture, "Store: a file that is not a database is refused",
                  "[store][errors]") {
   fs::create_directories(Options().state_dir);
-  std::ofstream(fs::path(Options().state_dir) / "babelwatch.db")
-      << std::string(8192, 'g');
+  std::ofstream(fs::path(Options().state_dir) / "babelwatch.db") << std::string(8192, 'g');
   Result<std::unique_ptr<Store>> s = Store::Open(Options());
   REQUIRE_FALSE(s);
   CHECK(s.error().code == Code::kInvalidArgument);
