@@ -28,9 +28,23 @@ struct Dispatcher::Impl {
     }
   }
 
+  // Counts every store failure; logs it unless the same message was logged less than a
+  // minute ago (a failing disk would otherwise log on every Poll()).
   void StoreError(const Error& e) {
     ++store_errors;
-    Log(3, "store error: " + e.message);
+    const int64_t now = Now();
+    if (e.message == last_store_error && now - last_store_error_logged_ms < 60'000) {
+      ++store_errors_unlogged;
+      return;
+    }
+    std::string line = "store error: " + e.message;
+    if (store_errors_unlogged > 0) {
+      line += " (" + std::to_string(store_errors_unlogged) + " similar errors not logged)";
+    }
+    Log(3, line);
+    last_store_error = e.message;
+    last_store_error_logged_ms = now;
+    store_errors_unlogged = 0;
   }
 
   // Writes held alerts in order; stops at the first failure. Requires mu.
@@ -131,11 +145,14 @@ struct Dispatcher::Impl {
     std::vector<std::string> sinks;
     std::string scope;
   };
-  std::deque<Held> unsaved;     // GUARDED_BY(mu)
-  int64_t accepted = 0;         // GUARDED_BY(mu)
-  int64_t duplicates = 0;       // GUARDED_BY(mu)
-  int64_t store_errors = 0;     // GUARDED_BY(mu)
-  int64_t unsaved_dropped = 0;  // GUARDED_BY(mu)
+  std::deque<Held> unsaved;                // GUARDED_BY(mu)
+  int64_t accepted = 0;                    // GUARDED_BY(mu)
+  int64_t duplicates = 0;                  // GUARDED_BY(mu)
+  int64_t store_errors = 0;                // GUARDED_BY(mu)
+  int64_t unsaved_dropped = 0;             // GUARDED_BY(mu)
+  std::string last_store_error;            // GUARDED_BY(mu)
+  int64_t last_store_error_logged_ms = 0;  // GUARDED_BY(mu)
+  int64_t store_errors_unlogged = 0;       // GUARDED_BY(mu)
 };
 
 Dispatcher::Dispatcher(store::Store& store, std::vector<std::unique_ptr<Sink>> sinks,

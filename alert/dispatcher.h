@@ -17,6 +17,11 @@
 // A row whose sink answered 2xx but whose deletion failed is remembered and not sent again
 // by this process; after a crash in that gap it is resent with the same idempotency key.
 //
+// Rows of a sink that is no longer configured (removed by a reload) stay pending, are
+// counted by Store::Depth(), and are delivered if the sink comes back; they are never
+// dropped silently. Store failures are counted in store_errors and logged at most once a
+// minute per distinct message.
+//
 // Threads: thread-safe. Submit(), Poll() and Counters() may be called from any thread.
 // Lifetime: the store must outlive the dispatcher. Completions that arrive after the
 // dispatcher is destroyed are ignored (their rows stay in the outbox and are resent on the

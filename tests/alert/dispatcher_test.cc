@@ -379,3 +379,31 @@ TEST_CASE_METHOD(DispatcherFixture, "Dispatcher: a delivery whose deletion fails
 
 }  // namespace
 }  // namespace babelwatch::alert
+
+namespace babelwatch::alert {
+namespace {
+
+TEST_CASE_METHOD(DispatcherFixture, "Dispatcher: a failing store is logged once a minute",
+                 "[alert][dispatcher][errors]") {
+  Build({Sink("hook", "webhook")});
+  WriteLock lock(store_->path());
+  REQUIRE(*dispatcher_->Submit(SampleAlert(1)) == SubmitStatus::kHeld);
+  const size_t after_submit = log_.size();
+  for (int i = 0; i < 30; ++i) {
+    dispatcher_->Poll();
+    Advance(1000);
+  }
+  // Thirty failing polls, at most one more store-error line (plus none per poll).
+  size_t store_lines = 0;
+  for (size_t i = after_submit; i < log_.size(); ++i) {
+    if (log_[i].find("store error") != std::string::npos) ++store_lines;
+  }
+  CHECK(store_lines <= 1);
+  Advance(60'000);
+  dispatcher_->Poll();
+  CHECK_THAT(log_.back(), Catch::Contains("similar errors not logged"));
+  CHECK(dispatcher_->Counters().store_errors >= 31);
+}
+
+}  // namespace
+}  // namespace babelwatch::alert
