@@ -202,3 +202,78 @@ TEST_CASE("HttpServer: Stop closes the listener and releases the io_context", "[
 }
 
 }  // namespace babelwatch::net
+
+namespace babelwatch::net {
+
+TEST_CASE("HttpServer: pipelined requests are answered in order on one connection",
+          "[net][server]") {
+  boost::asio::io_context ioc;
+  HttpServer server(ioc, {});
+  server.Handle("GET", "/", [](const HttpServerRequest& r) {
+    HttpServerResponse response;
+    response.body = "path=" + r.path + ";";
+    return response;
+  });
+  auto port = server.Start();
+  REQUIRE(port.has_value());
+  std::thread loop([&] { ioc.run_for(5s); });
+  int fd = RawConnect(*port);
+  REQUIRE(fd >= 0);
+  std::string requests =
+      "GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /three HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  REQUIRE(::send(fd, requests.data(), requests.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(requests.size()));
+  std::string received;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) received.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  server.Stop();
+  loop.join();
+  size_t one = received.find("path=/one;");
+  size_t two = received.find("path=/two;");
+  size_t three = received.find("path=/three;");
+  REQUIRE(one != std::string::npos);
+  REQUIRE(two != std::string::npos);
+  REQUIRE(three != std::string::npos);
+  CHECK(one < two);
+  CHECK(two < three);
+}
+
+TEST_CASE("HttpServer: connections beyond max_connections are closed at once", "[net][server]") {
+  boost::asio::io_context ioc;
+  HttpServerOptions options;
+  options.max_connections = 1;
+  HttpServer server(ioc, options);
+  server.Handle("GET", "/", [](const HttpServerRequest&) { return HttpServerResponse{}; });
+  auto port = server.Start();
+  REQUIRE(port.has_value());
+  std::thread loop([&] { ioc.run_for(5s); });
+  int first = RawConnect(*port);
+  REQUIRE(first >= 0);
+  // A full keep-alive exchange proves the first connection holds the only session.
+  std::string keep = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  ::send(first, keep.data(), keep.size(), MSG_NOSIGNAL);
+  std::string head;
+  char ch;
+  while (head.find("\r\n\r\n") == std::string::npos && ::recv(first, &ch, 1, 0) == 1) head += ch;
+  REQUIRE(head.rfind("HTTP/1.1 200", 0) == 0);
+  int second = RawConnect(*port);
+  REQUIRE(second >= 0);
+  char c;
+  CHECK(::recv(second, &c, 1, 0) == 0);  // closed by the server without a response
+  ::close(second);
+  std::string request = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ::send(first, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string received;
+  char buf[1024];
+  ssize_t n;
+  while ((n = ::recv(first, buf, sizeof(buf), 0)) > 0) received.append(buf, static_cast<size_t>(n));
+  ::close(first);
+  CHECK(received.rfind("HTTP/1.1 200", 0) == 0);
+  server.Stop();
+  loop.join();
+}
+
+}  // namespace babelwatch::net
