@@ -357,7 +357,7 @@ TEST_CASE("SketchIndex: recall against a brute-force scan follows the LSH S-curv
   o.expected_docs_per_slice = 2048;
   SketchIndex index(o);
   MinHasher hasher(o.bands * o.rows, 12345);
-  const Corpus corpus = MakePairs(60, 80, 77);
+  const Corpus corpus = MakePairs(40, 80, 77);
   for (size_t i = 0; i < corpus.indexed.size(); ++i) {
     REQUIRE(index.Insert(i, hasher.Sign(corpus.indexed[i]), 0));
   }
