@@ -21,8 +21,8 @@ std::string LowerCopy(std::string_view s) {
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
-                        s.front() == '\n')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
     s.remove_prefix(1);
   }
   while (!s.empty() &&
@@ -143,9 +143,8 @@ std::string CharsetFromContentType(std::string_view content_type) {
   size_t pos = content_type.find(';');
   while (pos != std::string_view::npos) {
     size_t next = content_type.find(';', pos + 1);
-    std::string_view param = content_type.substr(pos + 1, next == std::string_view::npos
-                                                              ? std::string_view::npos
-                                                              : next - pos - 1);
+    std::string_view param = content_type.substr(
+        pos + 1, next == std::string_view::npos ? std::string_view::npos : next - pos - 1);
     size_t eq = param.find('=');
     if (eq != std::string_view::npos && LowerCopy(Trim(param.substr(0, eq))) == "charset") {
       std::string_view value = Trim(param.substr(eq + 1));
@@ -163,14 +162,14 @@ std::string CharsetFromContentType(std::string_view content_type) {
 std::string XmlDeclaredEncoding(std::string_view head) {
   head = head.substr(0, 512);
   size_t start = 0;
-  while (start < head.size() && (head[start] == ' ' || head[start] == '\t' ||
-                                 head[start] == '\r' || head[start] == '\n')) {
+  while (start < head.size() && (head[start] == ' ' || head[start] == '\t' || head[start] == '\r' ||
+                                 head[start] == '\n')) {
     ++start;
   }
   if (head.compare(start, 5, "<?xml") != 0) return "";
   size_t end = head.find("?>", start);
-  std::string_view decl = head.substr(start, end == std::string_view::npos ? head.size() - start
-                                                                           : end - start);
+  std::string_view decl =
+      head.substr(start, end == std::string_view::npos ? head.size() - start : end - start);
   size_t pos = decl.find("encoding");
   if (pos == std::string_view::npos) return "";
   pos += 8;
@@ -205,7 +204,8 @@ DecodedDocument DecodeDocument(std::string_view body, std::string_view content_t
   const size_t n = body.size();
 
   // 1. Byte-order marks (UTF-32 before UTF-16: FF FE 00 00 starts like FF FE).
-  if (n >= 4 && bytes_at(0) == 0 && bytes_at(1) == 0 && bytes_at(2) == 0xFE && bytes_at(3) == 0xFF) {
+  if (n >= 4 && bytes_at(0) == 0 && bytes_at(1) == 0 && bytes_at(2) == 0xFE &&
+      bytes_at(3) == 0xFF) {
     label = "utf-32be", payload.remove_prefix(4);
   } else if (n >= 4 && bytes_at(0) == 0xFF && bytes_at(1) == 0xFE && bytes_at(2) == 0 &&
              bytes_at(3) == 0) {

@@ -15,10 +15,10 @@
 namespace babelwatch::feeds {
 
 struct DecodedDocument {
-  std::string text;      // UTF-8, no BOM
-  std::string encoding;  // lower-case name of the encoding used, e.g. "utf-8", "koi8-r"
-  std::string source;  // "bom", "sniffed", "http", "xml", "detected" (ICU guess) or "default"
-  bool replaced = false; // some bytes were invalid in that encoding (now U+FFFD) or were dropped
+  std::string text;       // UTF-8, no BOM
+  std::string encoding;   // lower-case name of the encoding used, e.g. "utf-8", "koi8-r"
+  std::string source;     // "bom", "sniffed", "http", "xml", "detected" (ICU guess) or "default"
+  bool replaced = false;  // some bytes were invalid in that encoding (now U+FFFD) or were dropped
   bool bogus_declaration = false;  // a declared charset was unknown or contradicted the bytes
   std::vector<std::string> warnings;
 };

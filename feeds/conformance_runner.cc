@@ -163,8 +163,8 @@ class CaseChecker {
     result_.details.push_back(field + ": " + detail);
   }
   void Inform(bool ok, const std::string& field, element expected, const std::string& got) {
-    if (!ok) result_.informative.push_back(field + ": expected " + Describe(expected) + ", got " +
-                                           got);
+    if (!ok)
+      result_.informative.push_back(field + ": expected " + Describe(expected) + ", got " + got);
   }
 
  private:
@@ -237,8 +237,7 @@ void CheckItem(CaseChecker& c, object expected, const EntryDetail& e) {
     } else if (key == "language") {
       c.Check(StringMatches(value, NonEmpty(e.language), true), field, value,
               Quote(NonEmpty(e.language)));
-    } else if (key == "title_language" || key == "summary_language" ||
-               key == "content_language") {
+    } else if (key == "title_language" || key == "summary_language" || key == "content_language") {
       const TextConstruct& t = key == "title_language"     ? e.title
                                : key == "summary_language" ? e.summary
                                                            : e.content;
@@ -315,11 +314,11 @@ ConformanceCaseResult RunCase(const fs::path& dir, element entry) {
       bool ours = parsed.has_value() && parsed->wellformed;
       c.Check(BoolMatches(value, ours), field, value,
               !parsed.has_value() ? "error: " + parsed.error().message
-              : ours              ? "true"
-                                  : "false (" +
-                                         (parsed->warnings.empty() ? std::string("?")
-                                                                   : parsed->warnings.front()) +
-                                         ")");
+              : ours
+                  ? "true"
+                  : "false (" +
+                        (parsed->warnings.empty() ? std::string("?") : parsed->warnings.front()) +
+                        ")");
       continue;
     }
     if (!parsed.has_value()) {
@@ -468,7 +467,8 @@ int RunConformanceCommand(const std::vector<std::string>& args, std::ostream& ou
   const ConformanceReport& r = *report;
   out << "conformance " << dir << (r.source.empty() ? "" : " (" + r.source + ")") << "\n";
   if (!r.failures_by_field.empty()) {
-    out << std::left << std::setw(28) << "field" << "failed cases\n";
+    out << std::left << std::setw(28) << "field"
+        << "failed cases\n";
     for (const auto& [field, count] : r.failures_by_field) {
       out << std::left << std::setw(28) << field << count << "\n";
     }

@@ -3,9 +3,10 @@
 // Runs a feed-conformance corpus (schema "feed-conformance/1": DIR/index.json listing cases,
 // each DIR/<case.dir>/expected.json + input file) against ParseFeed and reports failures by
 // field. Implements `babelwatch conformance DIR`.
-// Not thread-safe per call only in that it writes to the given streams; otherwise pure: it
-// reads the corpus files and nothing else. Errors: RunConformance returns kInvalidArgument /
-// kNotFound for a missing or malformed index; a malformed case counts as a failed case.
+// Thread-safe (no shared state); it reads the corpus files under DIR and nothing else, and
+// writes only to the streams it is given. Errors: RunConformance returns kNotFound for a
+// missing index.json and kInvalidArgument for a malformed one; a broken case (missing file,
+// bad expected.json) counts as a failed case with the problem in its details.
 #pragma once
 
 #include <map>

@@ -225,16 +225,14 @@ std::optional<int> ZoneFromName(std::string_view z) {
     int minutes;
   };
   static constexpr Zone kZones[] = {
-      {"ut", 0},       {"utc", 0},      {"gmt", 0},      {"z", 0},        {"wet", 0},
-      {"bst", 60},     {"cet", 60},     {"met", 60},     {"mez", 60},     {"west", 60},
-      {"cest", 120},   {"mest", 120},   {"eet", 120},    {"eest", 180},   {"msk", 180},
-      {"ist", 330},    {"jst", 540},    {"kst", 540},    {"hkt", 480},    {"sgt", 480},
-      {"aest", 600},   {"aedt", 660},   {"acst", 570},   {"awst", 480},   {"nzst", 720},
-      {"nzdt", 780},   {"est", -300},   {"edt", -240},   {"cst", -360},   {"cdt", -300},
-      {"mst", -420},   {"mdt", -360},   {"pst", -480},   {"pdt", -420},   {"akst", -540},
-      {"akdt", -480},  {"hst", -600},   {"ast", -240},   {"adt", -180},   {"nst", -210},
-      {"ndt", -150},   {"at", -240},    {"et", -300},    {"ct", -360},    {"mt", -420},
-      {"pt", -480},
+      {"ut", 0},     {"utc", 0},    {"gmt", 0},    {"z", 0},      {"wet", 0},     {"bst", 60},
+      {"cet", 60},   {"met", 60},   {"mez", 60},   {"west", 60},  {"cest", 120},  {"mest", 120},
+      {"eet", 120},  {"eest", 180}, {"msk", 180},  {"ist", 330},  {"jst", 540},   {"kst", 540},
+      {"hkt", 480},  {"sgt", 480},  {"aest", 600}, {"aedt", 660}, {"acst", 570},  {"awst", 480},
+      {"nzst", 720}, {"nzdt", 780}, {"est", -300}, {"edt", -240}, {"cst", -360},  {"cdt", -300},
+      {"mst", -420}, {"mdt", -360}, {"pst", -480}, {"pdt", -420}, {"akst", -540}, {"akdt", -480},
+      {"hst", -600}, {"ast", -240}, {"adt", -180}, {"nst", -210}, {"ndt", -150},  {"at", -240},
+      {"et", -300},  {"ct", -360},  {"mt", -420},  {"pt", -480},
   };
   for (const Zone& zone : kZones) {
     if (zone.name == z) return zone.minutes;
@@ -376,11 +374,11 @@ std::optional<std::string> TranslateGreek(std::string_view s) {
     std::string_view english;
   };
   static constexpr Pair kPairs[] = {
-      {"Κυρ", "Sun"}, {"Δευ", "Mon"}, {"Τρι", "Tue"}, {"Τετ", "Wed"}, {"Πεμ", "Thu"},
-      {"Παρ", "Fri"}, {"Σαβ", "Sat"}, {"Ιαν", "Jan"}, {"Φεβ", "Feb"}, {"Μάώ", "Mar"},
-      {"Μαρ", "Mar"}, {"Μάρ", "Mar"}, {"Απρ", "Apr"}, {"Μάι", "May"}, {"Μαϊ", "May"},
+      {"Κυρ", "Sun"}, {"Δευ", "Mon"},  {"Τρι", "Tue"}, {"Τετ", "Wed"},  {"Πεμ", "Thu"},
+      {"Παρ", "Fri"}, {"Σαβ", "Sat"},  {"Ιαν", "Jan"}, {"Φεβ", "Feb"},  {"Μάώ", "Mar"},
+      {"Μαρ", "Mar"}, {"Μάρ", "Mar"},  {"Απρ", "Apr"}, {"Μάι", "May"},  {"Μαϊ", "May"},
       {"Μαι", "May"}, {"Ιούν", "Jun"}, {"Ιον", "Jun"}, {"Ιούλ", "Jul"}, {"Ιολ", "Jul"},
-      {"Αύγ", "Aug"}, {"Αυγ", "Aug"}, {"Σεπ", "Sep"}, {"Οκτ", "Oct"}, {"Νοέ", "Nov"},
+      {"Αύγ", "Aug"}, {"Αυγ", "Aug"},  {"Σεπ", "Sep"}, {"Οκτ", "Oct"},  {"Νοέ", "Nov"},
       {"Νοε", "Nov"}, {"Δεκ", "Dec"},
   };
   std::string out(s);
@@ -450,7 +448,8 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 std::string FormatIsoUtc(int64_t ms) {
   int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
   int64_t millis = ms - secs * 1000;
-  int64_t days = secs >= 0 ? secs / kSecondsPerDay : -((-secs + kSecondsPerDay - 1) / kSecondsPerDay);
+  int64_t days =
+      secs >= 0 ? secs / kSecondsPerDay : -((-secs + kSecondsPerDay - 1) / kSecondsPerDay);
   int64_t rem = secs - days * kSecondsPerDay;
   // civil_from_days
   int64_t z = days + 719468;
@@ -470,8 +469,8 @@ std::string FormatIsoUtc(int64_t ms) {
     std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
                   static_cast<long long>(y), m, d, hh, mm, ss, static_cast<int>(millis));
   } else {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(y),
-                  m, d, hh, mm, ss);
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(y), m,
+                  d, hh, mm, ss);
   }
   return buf;
 }

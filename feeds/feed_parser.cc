@@ -75,8 +75,8 @@ void BuildItems(const ParseContext& ctx, ParsedFeed& feed) {
     item.feed_id = ctx.feed_id;
     item.url = e.link;
     item.title = PlainText(e.title);
-    item.text = e.content.present && !e.content.value.empty() ? PlainText(e.content)
-                                                              : PlainText(e.summary);
+    item.text =
+        e.content.present && !e.content.value.empty() ? PlainText(e.content) : PlainText(e.summary);
     std::optional<int64_t> date = e.published_ms ? e.published_ms : e.updated_ms;
     if (date) {
       item.published_ms = *date;
@@ -111,8 +111,8 @@ void BuildItems(const ParseContext& ctx, ParsedFeed& feed) {
 Result<ParsedFeed> ParseFeed(std::string_view body, const ParseContext& ctx) {
   if (body.size() > kMaxFeedBytes) {
     return ResourceExhausted("feed " + ctx.url + ": body of " + std::to_string(body.size()) +
-                             " bytes exceeds the parser limit of " +
-                             std::to_string(kMaxFeedBytes) + " bytes");
+                             " bytes exceeds the parser limit of " + std::to_string(kMaxFeedBytes) +
+                             " bytes");
   }
   DecodedDocument decoded = DecodeDocument(body, ctx.content_type);
   ParsedFeed feed;
@@ -121,7 +121,7 @@ Result<ParsedFeed> ParseFeed(std::string_view body, const ParseContext& ctx) {
   if (decoded.bogus_declaration || decoded.replaced) feed.wellformed = false;
   std::string media = MediaTypeOf(ctx.content_type);
   bool json = LooksLikeJson(decoded.text);
-  if (!media.empty() && (media == "text/plain" || media == "text/html") ) {
+  if (media == "text/plain" || media == "text/html") {
     feed.wellformed = false;
     feed.warnings.push_back("http: served as " + media + ", not as a feed media type");
   }

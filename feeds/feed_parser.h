@@ -31,20 +31,20 @@ inline constexpr std::size_t kMaxItems = 10000;
 
 // What the fetcher knows about the document besides its bytes. All fields are optional.
 struct ParseContext {
-  std::string url;               // where the document was fetched from (base for relative links)
-  std::string content_type;      // HTTP Content-Type, e.g. "application/rss+xml; charset=koi8-r"
-  std::string content_language;  // HTTP Content-Language
-  int64_t fetch_time_ms = 0;     // fallback date for undated items (UTC ms since the epoch)
-  std::string feed_id;           // copied into Item::feed_id
-  std::string declared_language; // configured language; last resort for Item::lang_hint
+  std::string url;                // where the document was fetched from (base for relative links)
+  std::string content_type;       // HTTP Content-Type, e.g. "application/rss+xml; charset=koi8-r"
+  std::string content_language;   // HTTP Content-Language
+  int64_t fetch_time_ms = 0;      // fallback date for undated items (UTC ms since the epoch)
+  std::string feed_id;            // copied into Item::feed_id
+  std::string declared_language;  // configured language; last resort for Item::lang_hint
 };
 
 // One text construct (title, summary, content) as found in the document.
 struct TextConstruct {
-  bool present = false;   // the element/key exists (it may be empty)
-  std::string value;      // decoded value: HTML source when is_html, else plain text as found
-  bool is_html = false;   // value is HTML markup (Atom type="html"/"xhtml", RSS description, ...)
-  std::string language;   // xml:lang in scope of the element ("" if none)
+  bool present = false;  // the element/key exists (it may be empty)
+  std::string value;     // decoded value: HTML source when is_html, else plain text as found
+  bool is_html = false;  // value is HTML markup (Atom type="html"/"xhtml", RSS description, ...)
+  std::string language;  // xml:lang in scope of the element ("" if none)
 };
 
 // Everything the document says about one entry, before normalisation into Item.
@@ -52,11 +52,11 @@ struct EntryDetail {
   std::optional<std::string> id;  // guid / atom:id / JSON id as declared; nullopt if absent
   std::string link;               // resolved against xml:base and the document URL; "" if none
   TextConstruct title;
-  TextConstruct summary;          // RSS description, Atom summary, JSON summary
-  TextConstruct content;          // content:encoded, Atom content, JSON content_html/_text
+  TextConstruct summary;                // RSS description, Atom summary, JSON summary
+  TextConstruct content;                // content:encoded, Atom content, JSON content_html/_text
   std::optional<int64_t> published_ms;  // pubDate, Atom published/issued, date_published
   std::optional<int64_t> updated_ms;    // dc:date, Atom updated/modified, date_modified
-  std::string language;           // xml:lang in scope of the entry, or JSON item language
+  std::string language;                 // xml:lang in scope of the entry, or JSON item language
 };
 
 // Feed-level fields beyond those in ParsedFeed.
@@ -68,19 +68,19 @@ struct FeedDetail {
 };
 
 struct ParsedFeed {
-  std::string family;    // "rss", "atom" or "json"
-  std::string version;   // "2.0", "0.91", "1.0" (RDF), "0.3", "1.0" (Atom), "1.1" (JSON), "" unknown
-  std::string title;     // plain text
-  std::string link;      // absolute URL of the site, "" if none
+  std::string family;   // "rss", "atom" or "json"
+  std::string version;  // "2.0", "0.91", "1.0" (RDF), "0.3", "1.0" (Atom), "1.1" (JSON), "" unknown
+  std::string title;    // plain text
+  std::string link;     // absolute URL of the site, "" if none
   std::string language;  // feed-level language tag as declared, "" if none
   std::string encoding;  // encoding the document was decoded from, e.g. "utf-8", "windows-1251"
   std::vector<Item> items;
-  bool incomplete = false;  // recovered partial result of a broken document
-  int undated_items = 0;    // items whose date fell back to ParseContext::fetch_time_ms
+  bool incomplete = false;            // recovered partial result of a broken document
+  int undated_items = 0;              // items whose date fell back to ParseContext::fetch_time_ms
   std::vector<std::string> warnings;  // non-fatal problems, one line each
   bool wellformed = true;  // false when the document needed recovery or had encoding problems
-  FeedDetail detail;                  // feed-level fields as found
-  std::vector<EntryDetail> entries;   // parallel to `items`: the raw fields of each item
+  FeedDetail detail;       // feed-level fields as found
+  std::vector<EntryDetail> entries;  // parallel to `items`: the raw fields of each item
 };
 
 // Parses one feed document. See the file comment for errors and limits.

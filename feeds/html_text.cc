@@ -41,10 +41,9 @@ bool IsHiddenElement(std::string_view name) {
 
 bool IsInlineElement(std::string_view name) {
   static constexpr std::string_view kInline[] = {
-      "a",    "abbr", "b",      "bdi",   "bdo", "cite", "code", "data", "dfn",  "em",
-      "font", "i",    "kbd",    "mark",  "q",   "s",    "samp", "small", "span", "strong",
-      "sub",  "sup",  "time",   "tt",    "u",   "var",  "strike", "big", "acronym", "ins",
-      "del",  "wbr"};
+      "a",    "abbr", "b",    "bdi", "bdo",    "cite", "code",    "data", "dfn",    "em",  "font",
+      "i",    "kbd",  "mark", "q",   "s",      "samp", "small",   "span", "strong", "sub", "sup",
+      "time", "tt",   "u",    "var", "strike", "big",  "acronym", "ins",  "del",    "wbr"};
   for (std::string_view inl : kInline) {
     if (EqualsIgnoreCase(name, inl)) return true;
   }
@@ -84,7 +83,7 @@ bool DecodeOneReference(std::string_view text, size_t pos, std::string& out, siz
     uint32_t cp = value > 0x10FFFF || value == 0 ? 0xFFFD : static_cast<uint32_t>(value);
     // Windows-1252 "smart quotes" sent as C1 references (&#150;, &#8217;'s twin), as browsers do.
     static constexpr std::array<uint16_t, 32> kC1 = {
-        0x20AC, 0x81,   0x201A, 0x192,  0x201E, 0x2026, 0x2020, 0x2021, 0x2C6, 0x2030, 0x160,
+        0x20AC, 0x81,   0x201A, 0x192,  0x201E, 0x2026, 0x2020, 0x2021, 0x2C6,  0x2030, 0x160,
         0x2039, 0x152,  0x8D,   0x17D,  0x8F,   0x90,   0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
         0x2013, 0x2014, 0x2DC,  0x2122, 0x161,  0x203A, 0x153,  0x9D,   0x17E,  0x178};
     if (cp >= 0x80 && cp <= 0x9F) cp = kC1[cp - 0x80];
@@ -122,8 +121,9 @@ void AppendDecodedText(std::string_view text, std::string& out) {
 }  // namespace
 
 std::optional<uint32_t> LookupHtmlEntity(std::string_view name) {
-  auto it = std::lower_bound(std::begin(kEntities), std::end(kEntities), name,
-                             [](const EntityRow& row, std::string_view key) { return row.name < key; });
+  auto it =
+      std::lower_bound(std::begin(kEntities), std::end(kEntities), name,
+                       [](const EntityRow& row, std::string_view key) { return row.name < key; });
   if (it == std::end(kEntities) || it->name != name) return std::nullopt;
   return it->cp;
 }
@@ -228,8 +228,8 @@ std::string HtmlToText(std::string_view html) {
       continue;
     }
     size_t name_start = j;
-    while (j < n && (IsAsciiAlpha(html[j]) || IsAsciiDigit(html[j]) || html[j] == ':' ||
-                     html[j] == '-')) {
+    while (j < n &&
+           (IsAsciiAlpha(html[j]) || IsAsciiDigit(html[j]) || html[j] == ':' || html[j] == '-')) {
       ++j;
     }
     std::string_view name = html.substr(name_start, j - name_start);
@@ -330,8 +330,8 @@ std::string SanitizeUtf8(std::string_view text, bool* changed) {
       while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
       continue;
     }
-    bool forbidden = (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
-                     cp == 0xFFFF;
+    bool forbidden =
+        (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE || cp == 0xFFFF;
     if (forbidden) {
       any = true;
     } else {

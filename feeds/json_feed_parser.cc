@@ -16,8 +16,8 @@ using simdjson::dom::element;
 using simdjson::dom::object;
 
 std::string Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' ||
-                        s.front() == '\r')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) {
     s.remove_prefix(1);
   }
   while (!s.empty() &&
@@ -60,8 +60,8 @@ std::optional<std::string> IdField(const object& obj, ParsedFeed& out, size_t in
 std::string VersionFrom(std::string_view raw) {
   std::string trimmed = Trim(raw);
   std::string_view v = trimmed;
-  if (v == "https://jsonfeed.org/version/1" || v == "http://jsonfeed.org/version/1" ||
-      v == "1" || v == "1.0") {
+  if (v == "https://jsonfeed.org/version/1" || v == "http://jsonfeed.org/version/1" || v == "1" ||
+      v == "1.0") {
     return "1.0";
   }
   if (v == "https://jsonfeed.org/version/1.1" || v == "http://jsonfeed.org/version/1.1" ||
@@ -165,8 +165,7 @@ std::optional<Error> ParseJsonDocument(std::string_view utf8, const ParseContext
       }
       if (std::optional<std::string> html = StringField(item, "content_html", where, out)) {
         e.content = MakeText(*html, true);
-      } else if (std::optional<std::string> text =
-                     StringField(item, "content_text", where, out)) {
+      } else if (std::optional<std::string> text = StringField(item, "content_text", where, out)) {
         e.content = MakeText(*text, false);
       }
       if (std::optional<std::string> date = StringField(item, "date_published", where, out)) {

@@ -18,8 +18,8 @@ namespace babelwatch::feeds::internal {
 // `utf8` is the whole document already decoded to UTF-8 (no BOM).
 [[nodiscard]] std::optional<Error> ParseXmlDocument(std::string_view utf8, const ParseContext& ctx,
                                                     ParsedFeed& out);
-[[nodiscard]] std::optional<Error> ParseJsonDocument(std::string_view utf8,
-                                                     const ParseContext& ctx, ParsedFeed& out);
+[[nodiscard]] std::optional<Error> ParseJsonDocument(std::string_view utf8, const ParseContext& ctx,
+                                                     ParsedFeed& out);
 
 // `ref` resolved against `base` (RFC 3986); `ref` unchanged if either cannot be parsed.
 [[nodiscard]] std::string ResolveUrl(std::string_view ref, std::string_view base);

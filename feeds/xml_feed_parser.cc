@@ -10,8 +10,8 @@
 #include <libxml/tree.h>
 #include <libxml/uri.h>
 #include <libxml/xmlerror.h>
-#include <libxml/xmlsave.h>
 
+#include <cctype>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -110,8 +110,8 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 }
 
 std::string Trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' ||
-                        s.front() == '\r')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) {
     s.remove_prefix(1);
   }
   while (!s.empty() &&
@@ -368,18 +368,14 @@ TextConstruct RssText(const xmlNode* node) {
 
 std::optional<int64_t> DateOf(const xmlNode* node) { return ParseFeedDate(TextOf(node)); }
 
-struct Names {
-  std::string_view own_ns;  // namespace of the format's own elements (may be empty)
-};
-
 // True if `node` is one of the format's own elements (no namespace, the root's namespace or
 // a known namespace of the family).
 // Element names of the feed formats match case-insensitively (<TiTlE> in the wild).
 bool IsCore(const xmlNode* node, std::string_view own_ns, std::string_view local) {
   if (node->type != XML_ELEMENT_NODE || !EqualsIgnoreCase(LocalName(node), local)) return false;
   std::string_view ns = NsOf(node);
-  return ns.empty() || ns == own_ns || ns == kNsRss10 || ns == kNsRss090 ||
-         ns == kNsRss090Alt || ns == kNsAtom10 || ns == kNsAtom03;
+  return ns.empty() || ns == own_ns || ns == kNsRss10 || ns == kNsRss090 || ns == kNsRss090Alt ||
+         ns == kNsAtom10 || ns == kNsAtom03;
 }
 
 bool IsNs(const xmlNode* node, std::string_view ns, std::string_view local) {
@@ -605,8 +601,8 @@ void ParseRss(xmlDoc* doc, const xmlNode* root, ParsedFeed& out) {
   }
   if (root_name == "RDF") {
     out.version = own_ns == kNsRss090 || own_ns == kNsRss090Alt ? "0.90"
-                  : own_ns == kNsRss10                        ? "1.0"
-                                                              : "";
+                  : own_ns == kNsRss10                          ? "1.0"
+                                                                : "";
   } else if (root_name == "rss") {
     out.version = Trimmed(Attr(root, "version").value_or(""));
     if (out.version == "0.9") out.version = "0.90";
@@ -807,9 +803,7 @@ bool EndsWithRootEndTag(std::string_view text, const xmlNode* root) {
   return local == NameOf(root);
 }
 
-bool LooksLikeHtmlPage(const xmlNode* root) {
-  return EqualsIgnoreCase(NameOf(root), "html");
-}
+bool LooksLikeHtmlPage(const xmlNode* root) { return EqualsIgnoreCase(NameOf(root), "html"); }
 
 // Collects <link rel="alternate" type="application/rss+xml|atom+xml" href> of an HTML page.
 void DiscoverFeedLinks(xmlDoc* doc, const xmlNode* node, std::vector<std::string>& found,
@@ -820,9 +814,9 @@ void DiscoverFeedLinks(xmlDoc* doc, const xmlNode* node, std::vector<std::string
     if (EqualsIgnoreCase(NameOf(c), "link")) {
       std::string type = Attr(c, "type").value_or("");
       std::optional<std::string> href = Attr(c, "href");
-      if (href && (type.find("rss") != std::string::npos ||
-                   type.find("atom") != std::string::npos ||
-                   type.find("feed+json") != std::string::npos)) {
+      if (href &&
+          (type.find("rss") != std::string::npos || type.find("atom") != std::string::npos ||
+           type.find("feed+json") != std::string::npos)) {
         found.push_back(ResolveAt(doc, c, *href));
       }
     }
@@ -864,11 +858,12 @@ std::optional<Error> ParseXmlDocument(std::string_view utf8, const ParseContext&
     error_text = "line " + std::to_string(last->line) + ": " +
                  Trimmed(last->message ? last->message : "unknown error");
   }
-  bool limit_hit = last && (last->code == XML_ERR_ENTITY_LOOP ||
-                            (last->message && (std::strstr(last->message, "Excessive depth") ||
-                                               std::strstr(last->message, "huge") ||
-                                               std::strstr(last->message, "Huge") ||
-                                               std::strstr(last->message, "amplification"))));
+  bool limit_hit =
+      last &&
+      (last->code == XML_ERR_ENTITY_LOOP ||
+       (last->message &&
+        (std::strstr(last->message, "Excessive depth") || std::strstr(last->message, "huge") ||
+         std::strstr(last->message, "Huge") || std::strstr(last->message, "amplification"))));
   if (limit_hit) {
     return ResourceExhausted("xml: document exceeds a parser limit (" + error_text + ")");
   }

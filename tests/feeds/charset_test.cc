@@ -1,6 +1,7 @@
+#include "feeds/charset.h"
+
 #include <catch2/catch.hpp>
 
-#include "feeds/charset.h"
 #include "feeds/html_text.h"
 
 namespace babelwatch::feeds {
@@ -31,9 +32,9 @@ TEST_CASE("Charset: legacy Cyrillic from the XML declaration and from HTTP", "[f
   CHECK(a.encoding == "windows-1251");
   CHECK(a.source == "xml");
   CHECK(a.text.find("Привет") != std::string::npos);
-  DecodedDocument b = DecodeDocument("<?xml version=\"1.0\" encoding=\"windows-1251\"?><t>" + koi8 +
-                                         "</t>",
-                                     "application/rss+xml; charset=koi8-r");
+  DecodedDocument b =
+      DecodeDocument("<?xml version=\"1.0\" encoding=\"windows-1251\"?><t>" + koi8 + "</t>",
+                     "application/rss+xml; charset=koi8-r");
   CHECK(b.encoding == "koi8-r");
   CHECK(b.source == "http");
   CHECK(b.text.find("Привет") != std::string::npos);
@@ -76,8 +77,8 @@ TEST_CASE("Charset: output is valid UTF-8 whatever the input", "[feeds][charset]
   DecodedDocument n = DecodeDocument(with_nul, "");
   CHECK(n.text == "<a>xyz</a>");
   // A mislabelled UTF-8 document (declared windows-1251) is read as UTF-8.
-  DecodedDocument m = DecodeDocument(
-      "<?xml version=\"1.0\" encoding=\"windows-1251\"?><t>Привет</t>", "");
+  DecodedDocument m =
+      DecodeDocument("<?xml version=\"1.0\" encoding=\"windows-1251\"?><t>Привет</t>", "");
   CHECK(m.encoding == "utf-8");
   CHECK(m.text.find("Привет") != std::string::npos);
 }

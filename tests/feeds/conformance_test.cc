@@ -1,6 +1,5 @@
 // Runs the shared conformance corpora through RunConformance / RunConformanceCommand.
 #include <catch2/catch.hpp>
-
 #include <sstream>
 #include <string>
 
@@ -61,6 +60,21 @@ TEST_CASE("ConformanceCommand: usage and I/O errors return 2", "[feeds][conforma
   std::ostringstream out2, err2;
   CHECK(RunConformanceCommand({"/nonexistent/dir"}, out2, err2) == 2);
   CHECK(err2.str().find("index.json") != std::string::npos);
+}
+
+TEST_CASE("ConformanceCommand: works on any directory of the schema", "[feeds][conformance]") {
+  std::ostringstream out, err;
+  int rc = RunConformanceCommand({std::string(TEST_DATA_DIR) + "/feeds/conformance_mini"}, out,
+                                 err);
+  CHECK(rc == 1);  // one case fails on purpose
+  std::string text = out.str();
+  INFO(text);
+  CHECK(text.find("feed.title") != std::string::npos);
+  CHECK(text.find("fail/atom") != std::string::npos);
+  CHECK(text.find("\"A different title\"") != std::string::npos);
+  CHECK(text.find("pass/rss") == std::string::npos);  // passing cases are not listed
+  CHECK(text.substr(text.rfind('\n', text.size() - 2) + 1) == "1 passed, 1 failed\n");
+  CHECK(err.str().empty());
 }
 
 }  // namespace

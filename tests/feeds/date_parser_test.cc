@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "feeds/date_parser.h"
+
+#include <catch2/catch.hpp>
 
 namespace babelwatch::feeds {
 namespace {

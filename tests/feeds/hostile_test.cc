@@ -1,12 +1,12 @@
 // Runs every file of ../shared/feeds/hostile per its manifest.json, plus the generators
 // (deep nesting, huge single line) at sizes that stay fast under ASan. Each parse also runs in
 // a forked child whose peak RSS growth must stay under kPeakGrowthBoundMiB.
-#include <catch2/catch.hpp>
 #include <simdjson.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -57,8 +57,8 @@ long ChildPeakRssMiB(const std::string& body, bool parse) {
 void CheckBoundedMemory(const std::string& body) {
   long baseline = ChildPeakRssMiB(body, false);
   long peak = ChildPeakRssMiB(body, true);
-  INFO("peak RSS " << peak << " MiB, baseline " << baseline << " MiB, input "
-                   << body.size() / 1024 << " KiB");
+  INFO("peak RSS " << peak << " MiB, baseline " << baseline << " MiB, input " << body.size() / 1024
+                   << " KiB");
   CHECK(peak - baseline < kPeakGrowthBoundMiB);
 }
 
@@ -122,7 +122,8 @@ void CheckOutcome(const std::string& file, const std::string& outcome,
     CHECK(f.items.empty());
   } else if (outcome == "error-or-dropped") {
     for (const std::string& s : AllStrings(f)) {
-      for (char c : s) CHECK((static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r'));
+      for (char c : s)
+        CHECK((static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r'));
     }
   }
   if (std::find(checks.begin(), checks.end(), "no-nul-truncation") != checks.end()) {
@@ -130,8 +131,8 @@ void CheckOutcome(const std::string& file, const std::string& outcome,
     CHECK(f.title.find("after") != std::string::npos);
   }
   if (std::find(checks.begin(), checks.end(), "if-accepted: item ok-1 intact") != checks.end()) {
-    auto it = std::find_if(f.items.begin(), f.items.end(),
-                           [](const Item& i) { return i.id == "ok-1"; });
+    auto it =
+        std::find_if(f.items.begin(), f.items.end(), [](const Item& i) { return i.id == "ok-1"; });
     REQUIRE(it != f.items.end());
     CHECK_FALSE(it->title.empty());
   }
@@ -187,8 +188,8 @@ TEST_CASE("Hostile: every manifest file gets the demanded result", "[feeds][host
 
 // Runs a generator from the hostile folder into a fresh temp dir; returns the output.
 std::string Generate(const std::string& script, const std::string& args) {
-  fs::path dir = fs::temp_directory_path() /
-                 ("babelwatch-hostile-" + std::to_string(getpid()) + "-" + script);
+  fs::path dir =
+      fs::temp_directory_path() / ("babelwatch-hostile-" + std::to_string(getpid()) + "-" + script);
   fs::create_directories(dir);
   fs::path out = dir / "out";
   std::string cmd = "python3 '" + kHostileDir + "/" + script + "' '" + out.string() + "' " + args;
@@ -202,8 +203,8 @@ std::string Generate(const std::string& script, const std::string& args) {
 TEST_CASE("Hostile: deep nesting hits the depth limit without a stack overflow",
           "[feeds][hostile]") {
   for (const char* format : {"atom", "rss", "json"}) {
-    std::string body = Generate("gen_deep_nesting.py", std::string("--format ") + format +
-                                                           " --depth 100000");
+    std::string body =
+        Generate("gen_deep_nesting.py", std::string("--format ") + format + " --depth 100000");
     Result<ParsedFeed> r = ParseFeed(body, ParseContext{});
     INFO(format);
     REQUIRE_FALSE(r.has_value());

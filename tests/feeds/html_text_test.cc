@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "feeds/html_text.h"
+
+#include <catch2/catch.hpp>
 
 namespace babelwatch::feeds {
 namespace {
@@ -8,14 +8,14 @@ namespace {
 TEST_CASE("HtmlText: tags stripped, entities decoded, whitespace collapsed", "[feeds][html]") {
   CHECK(HtmlToText("<p>Hello <b>world</b></p>\n\n<p>Second&nbsp;para</p>") ==
         "Hello world Second para");
-  CHECK(HtmlToText("AT&amp;T &lt;rocks&gt; &#8217; &#x41; &eacute;") == "AT&T <rocks> \u2019 A \u00e9");
+  CHECK(HtmlToText("AT&amp;T &lt;rocks&gt; &#8217; &#x41; &eacute;") ==
+        "AT&T <rocks> \u2019 A \u00e9");
   CHECK(HtmlToText("a<br/>b") == "a b");
   CHECK(HtmlToText("<a href=\"x>y\">link</a> text") == "link text");
 }
 
 TEST_CASE("HtmlText: scripts, styles and comments are dropped", "[feeds][html]") {
-  CHECK(HtmlToText("<script>var a = '<b>x</b>';</script>visible<style>p{}</style>") ==
-        "visible");
+  CHECK(HtmlToText("<script>var a = '<b>x</b>';</script>visible<style>p{}</style>") == "visible");
   CHECK(HtmlToText("a<!-- hidden -->b") == "ab");
   CHECK(HtmlToText("<SCRIPT>x</SCRIPT>y") == "y");
 }
@@ -41,7 +41,11 @@ TEST_CASE("HtmlText: UTF-8 validation and repair", "[feeds][html]") {
   CHECK_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
   CHECK_FALSE(IsValidUtf8("\xE2\x82"));          // truncated
   bool changed = false;
-  std::string fixed = SanitizeUtf8("a\xFF" "b\x01" "c", &changed);
+  std::string fixed = SanitizeUtf8(
+      "a\xFF"
+      "b\x01"
+      "c",
+      &changed);
   CHECK(changed);
   CHECK(fixed == "a\uFFFDbc");
   CHECK(CollapseWhitespace("  a \t\n b\u00a0c  ") == "a b c");

@@ -129,8 +129,9 @@ TEST_CASE("RssParser: koi8-r document decoded from its XML declaration", "[feeds
 }
 
 TEST_CASE("RssParser: HTTP charset overrides the XML declaration", "[feeds][parser]") {
-  std::string body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>"
-                     "<title>\xCF\xF0\xE8\xE2\xE5\xF2</title></channel></rss>";
+  std::string body =
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>"
+      "<title>\xCF\xF0\xE8\xE2\xE5\xF2</title></channel></rss>";
   ParseContext ctx = Context();
   ctx.content_type = "application/rss+xml; charset=windows-1251";
   Result<ParsedFeed> r = ParseFeed(body, ctx);
