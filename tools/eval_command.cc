@@ -1,0 +1,275 @@
+#include "tools/eval_command.h"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+#include <set>
+#include <sstream>
+#include <unordered_set>
+
+#include "config/config.h"
+#include "detect/doc.h"
+#include "detect/engine.h"
+#include "detect/engine_params.h"
+#include "detect/eval_metrics.h"
+#include "tools/replay.h"
+
+namespace babelwatch::tools {
+
+namespace {
+
+constexpr size_t kMaxPairLine = 8 * 1024 * 1024;  // a longer line is reported and skipped
+
+struct ParsedArgs {
+  std::string input;
+  std::string config;
+  bool json = false;
+  bool ok = true;
+};
+
+ParsedArgs Parse(const std::vector<std::string>& args, bool allow_config, std::ostream& err,
+                 const char* command) {
+  ParsedArgs p;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--json") {
+      p.json = true;
+    } else if (allow_config && args[i] == "--config" && i + 1 < args.size()) {
+      p.config = args[++i];
+    } else if (!args[i].empty() && args[i][0] != '-' && p.input.empty()) {
+      p.input = args[i];
+    } else {
+      err << "babelwatch " << command << ": unexpected argument \"" << args[i] << "\"\n";
+      p.ok = false;
+    }
+  }
+  if (p.input.empty()) p.ok = false;
+  return p;
+}
+
+std::string Fixed(double v) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(4) << v;
+  return s.str();
+}
+
+}  // namespace
+
+int RunEvalCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  ParsedArgs p = Parse(args, true, err, "eval");
+  if (!p.ok) {
+    err << "usage: babelwatch eval INPUT.jsonl [--config FILE] [--json]\n";
+    return 2;
+  }
+  config::Config config;
+  if (!p.config.empty()) {
+    auto loaded = config::LoadConfigFile(p.config);
+    if (!loaded) {
+      err << loaded.error().message << "\n";
+      return config::kExitConfig;
+    }
+    config = std::move(*loaded);
+  }
+  auto records = ReadReplayRecords(p.input, err);
+  if (!records) {
+    err << "babelwatch eval: " << records.error().message << "\n";
+    return 2;
+  }
+  size_t labelled = 0;
+  for (const auto& r : *records) labelled += !r.event.empty();
+  if (labelled == 0) {
+    err << "babelwatch eval: " << p.input << ": no record has an \"event\" label\n";
+    return 2;
+  }
+  auto output = RunReplay(*records, config.detect, config.alert);
+  if (!output) {
+    err << "babelwatch eval: " << output.error().message << "\n";
+    return 2;
+  }
+  if (output->assignments.size() != records->size()) {
+    err << "babelwatch eval: replay returned " << output->assignments.size()
+        << " assignments for " << records->size() << " records\n";
+    return 2;
+  }
+  // Unlabelled records are scored as their own event each.
+  std::vector<std::string> events, langs, sources;
+  std::vector<uint64_t> clusters;
+  for (size_t i = 0; i < records->size(); ++i) {
+    const ReplayRecord& r = (*records)[i];
+    events.push_back(r.event.empty() ? "unlabelled-" + std::to_string(r.line) : r.event);
+    langs.push_back(r.lang.empty() ? output->assignments[i].lang : r.lang);
+    sources.push_back(r.item.source);
+    clusters.push_back(output->assignments[i].story);
+  }
+  std::vector<uint64_t> alerted;
+  for (const Alert& a : output->alerts) alerted.push_back(a.story);
+  auto b = detect::BCubed(events, clusters);
+  auto x = detect::CrossLanguageBCubed(events, clusters, langs);
+  auto al = detect::AlertQuality(events, clusters, langs, sources, alerted);
+  if (p.json) {
+    boost::json::object o;
+    o["bcubed_precision"] = b.precision;
+    o["bcubed_recall"] = b.recall;
+    o["bcubed_f1"] = b.f1;
+    o["xling_precision"] = x.precision;
+    o["xling_recall"] = x.recall;
+    o["xling_f1"] = x.f1;
+    o["alert_precision"] = al.precision;
+    o["alert_recall"] = al.recall;
+    o["docs"] = records->size();
+    o["seconds"] = output->seconds;
+    out << boost::json::serialize(o) << "\n";
+  } else {
+    out << p.input << ": " << records->size() << " documents, " << output->stories.size()
+        << " stories, " << output->alerts.size() << " alerts in " << Fixed(output->seconds)
+        << " s\n"
+        << "B-cubed         P " << Fixed(b.precision) << "  R " << Fixed(b.recall) << "  F1 "
+        << Fixed(b.f1) << "\n"
+        << "cross-language  P " << Fixed(x.precision) << "  R " << Fixed(x.recall) << "  F1 "
+        << Fixed(x.f1) << "\n"
+        << "alerts          P " << Fixed(al.precision) << "  R " << Fixed(al.recall) << "\n";
+  }
+  return 0;
+}
+
+int RunEvalPairsCommand(const std::vector<std::string>& args, std::ostream& out,
+                        std::ostream& err) {
+  ParsedArgs p = Parse(args, false, err, "eval-pairs");
+  if (!p.ok) {
+    err << "usage: babelwatch eval-pairs PAIRS.jsonl [--json]\n";
+    return 2;
+  }
+  std::ifstream in(p.input, std::ios::binary);
+  if (!in) {
+    err << "babelwatch eval-pairs: " << p.input << ": cannot be read\n";
+    return 2;
+  }
+  detect::DetectOptions options;
+  detect::EngineParams params;
+  auto engine = detect::Engine::Create(options, params);
+  if (!engine) {
+    err << "babelwatch eval-pairs: " << engine.error().message << "\n";
+    return 2;
+  }
+  detect::Engine& eng = **engine;
+  auto t0 = std::chrono::steady_clock::now();
+
+  struct Pair {
+    std::shared_ptr<const detect::Doc> a, b;
+    double score = 0;
+    bool cross = false;
+  };
+  std::vector<Pair> pairs;
+  std::unordered_set<std::string> observed;
+  std::string line;
+  int line_no = 0;
+  auto str = [](const boost::json::object& o, const char* k) {
+    auto it = o.find(k);
+    return it != o.end() && it->value().is_string() ? std::string(it->value().get_string())
+                                                    : std::string();
+  };
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty()) continue;
+    if (line.size() > kMaxPairLine) {
+      err << p.input << ":" << line_no << ": line longer than " << kMaxPairLine
+          << " bytes, skipped\n";
+      continue;
+    }
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(line, ec);
+    if (ec || !v.is_object()) {
+      err << p.input << ":" << line_no << ": not a JSON object, skipped\n";
+      continue;
+    }
+    const boost::json::object& o = v.get_object();
+    auto score_it = o.find("score");
+    if (score_it == o.end() || !score_it->value().is_number()) {
+      err << p.input << ":" << line_no << ": \"score\" missing or not a number, skipped\n";
+      continue;
+    }
+    Item a, b;
+    a.id = str(o, "id1");
+    b.id = str(o, "id2");
+    a.text = str(o, "text1");
+    b.text = str(o, "text2");
+    a.lang_hint = str(o, "lang1");
+    b.lang_hint = str(o, "lang2");
+    if (a.text.empty() || b.text.empty()) {
+      err << p.input << ":" << line_no << ": \"text1\" or \"text2\" missing, skipped\n";
+      continue;
+    }
+    Pair pair;
+    pair.a = eng.Analyze(a);
+    pair.b = eng.Analyze(b);
+    pair.score = score_it->value().to_number<double>(ec);
+    pair.cross = a.lang_hint != b.lang_hint;
+    // Document frequencies as a stream holding the whole corpus would have them; an article
+    // in several pairs is counted once.
+    if (a.id.empty() || observed.insert(a.id).second) eng.ObserveFrequencies(*pair.a);
+    if (b.id.empty() || observed.insert(b.id).second) eng.ObserveFrequencies(*pair.b);
+    pairs.push_back(std::move(pair));
+  }
+  if (pairs.empty()) {
+    err << "babelwatch eval-pairs: " << p.input << ": no usable pair\n";
+    return 2;
+  }
+
+  struct Group {
+    std::vector<double> sims, neg_scores, auc_sims;
+    std::vector<bool> labels;
+    int tp = 0, fp = 0, fn = 0;
+  } groups[2];
+  for (const Pair& pair : pairs) {
+    Group& g = groups[pair.cross ? 1 : 0];
+    double s = eng.Similarity(*pair.a, *pair.b);
+    g.sims.push_back(s);
+    g.neg_scores.push_back(-pair.score);
+    if (pair.score <= 1.5 || pair.score >= 3) {
+      bool positive = pair.score <= 1.5;
+      g.auc_sims.push_back(s);
+      g.labels.push_back(positive);
+      double th = pair.cross ? params.cluster.cross_threshold : params.cluster.same_threshold;
+      if (s >= th) (positive ? g.tp : g.fp)++;
+      else if (positive) g.fn++;
+    }
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const char* names[2] = {"same_lang", "cross_lang"};
+  double auc[2], rho[2], prec[2], rec[2];
+  for (int k = 0; k < 2; ++k) {
+    const Group& g = groups[k];
+    auc[k] = detect::RocAuc(g.auc_sims, g.labels);
+    rho[k] = detect::Spearman(g.sims, g.neg_scores);
+    prec[k] = g.tp + g.fp > 0 ? static_cast<double>(g.tp) / (g.tp + g.fp) : 0;
+    rec[k] = g.tp + g.fn > 0 ? static_cast<double>(g.tp) / (g.tp + g.fn) : 0;
+  }
+  if (p.json) {
+    boost::json::object o;
+    for (int k = 0; k < 2; ++k) {
+      o[std::string("auc_") + names[k]] = auc[k];
+      o[std::string("spearman_") + names[k]] = rho[k];
+      o[std::string("precision_at_threshold_") + names[k]] = prec[k];
+      o[std::string("recall_at_threshold_") + names[k]] = rec[k];
+    }
+    o["pairs"] = pairs.size();
+    o["seconds"] = seconds;
+    out << boost::json::serialize(o) << "\n";
+  } else {
+    out << p.input << ": " << pairs.size() << " pairs (" << groups[0].sims.size()
+        << " same-language, " << groups[1].sims.size() << " cross-language) in "
+        << Fixed(seconds) << " s\n";
+    for (int k = 0; k < 2; ++k) {
+      out << names[k] << ": ROC AUC " << Fixed(auc[k]) << "  Spearman " << Fixed(rho[k])
+          << "  at threshold " << Fixed(k ? params.cluster.cross_threshold
+                                            : params.cluster.same_threshold)
+          << ": P " << Fixed(prec[k]) << " R " << Fixed(rec[k]) << "\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace babelwatch::tools
