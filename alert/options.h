@@ -16,6 +16,8 @@ struct SinkOptions {
   std::string secret;  // webhook: HMAC-SHA256 key for X-Babelwatch-Signature ("" = unsigned)
   int max_attempts = 10;          // then the alert moves to the dead-letter list
   int timeout_s = 10;
+
+  bool operator==(const SinkOptions&) const = default;
 };
 
 // A filter on stories with its own thresholds, routed to some sinks.
@@ -27,6 +29,8 @@ struct WatchlistOptions {
   int min_languages = 0;               // 0 = the global value
   int min_sources = 0;
   std::vector<std::string> sinks;      // empty = every sink
+
+  bool operator==(const WatchlistOptions&) const = default;
 };
 
 struct AlertOptions {
@@ -36,6 +40,8 @@ struct AlertOptions {
   std::string public_url = "http://127.0.0.1:9797";  // base of /api/stories/<id> links
   std::vector<SinkOptions> sinks;
   std::vector<WatchlistOptions> watchlists;  // empty = one implicit list matching everything
+
+  bool operator==(const AlertOptions&) const = default;
 };
 
 }  // namespace babelwatch::alert

@@ -29,6 +29,7 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
         clock_(clock),
         on_alerts_(std::move(on_alerts)),
         window_ms_(options_.window_ms),
+        update_cooldown_ms_(alert_options.update_cooldown_ms),
         stats_(stats),
         pool_(static_cast<size_t>(std::max(1, options_.workers))),
         strand_(boost::asio::make_strand(pool_.get_executor())),
@@ -132,12 +133,16 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
     boost::asio::post(strand_, [self = shared_from_this()] {
       const int64_t now = ToUnixMs(self->clock_.SystemNow());
       self->engine_.AdvanceTo(now);
-      std::vector<Alert> alerts = std::move(self->unsaved_);
-      self->unsaved_.clear();
-      self->stats_.unsaved_alerts = 0;
-      for (Alert& a : self->spread_.Tick(now)) alerts.push_back(std::move(a));
-      self->Accept(std::move(alerts), now);
+      self->Raise(self->spread_.Tick(now));
       self->UpdateSnapshot(now);
+    });
+  }
+
+  void FlushHeldUpdates(std::function<void()> done) {
+    boost::asio::post(strand_, [self = shared_from_this(), done = std::move(done)] {
+      const int64_t now = ToUnixMs(self->clock_.SystemNow());
+      self->Raise(self->spread_.Tick(now + self->update_cooldown_ms_));
+      if (done) done();
     });
   }
 
@@ -189,37 +194,16 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
       ++stats_.store_errors;
       Log(LogLevel::kWarning, "pipeline", "story not saved: " + r.error().message);
     }
-    std::vector<Alert> alerts = spread_.Observe(global, item.published_ms);
+    Raise(spread_.Observe(global, item.published_ms));
     const int64_t now = ToUnixMs(clock_.SystemNow());
-    if (!alerts.empty() || !unsaved_.empty()) {
-      for (Alert& u : unsaved_) alerts.push_back(std::move(u));
-      unsaved_.clear();
-      Accept(std::move(alerts), now);
-    }
     if (now - last_snapshot_ms_ >= kSnapshotEveryMs) UpdateSnapshot(now);
   }
 
-  // Runs on strand_. Commits alerts to the outbox; those the store refused stay in memory
-  // and are retried on every Tick() (a full or read-only disk must not lose them).
-  void Accept(std::vector<Alert> alerts, int64_t now_ms) {
-    std::vector<Alert> accepted;
-    for (Alert& alert : alerts) {
-      Result<bool> r = store_.Enqueue(alert, options_.sinks, now_ms);
-      if (!r) {
-        ++stats_.store_errors;
-        Log(LogLevel::kError, "pipeline",
-            "alert " + alert.idempotency_key + " not yet committed, will retry: " +
-                r.error().message);
-        unsaved_.push_back(std::move(alert));
-      } else if (!*r) {
-        ++stats_.alerts_duplicate;
-      } else {
-        ++stats_.alerts_accepted;
-        accepted.push_back(std::move(alert));
-      }
-    }
-    stats_.unsaved_alerts = static_cast<int64_t>(unsaved_.size());
-    if (!accepted.empty() && on_alerts_) on_alerts_(accepted);
+  // Runs on strand_. Hands raised alerts to the callback, which commits them to the outbox.
+  void Raise(std::vector<Alert> alerts) {
+    if (alerts.empty()) return;
+    stats_.alerts_raised += alerts.size();
+    if (on_alerts_) on_alerts_(alerts);
   }
 
   // Runs on strand_ (or before any work starts).
@@ -241,6 +225,7 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
   const Clock& clock_;
   const AlertsCallback on_alerts_;
   const int64_t window_ms_;
+  const int64_t update_cooldown_ms_;
   PipelineStats& stats_;
 
   boost::asio::thread_pool pool_;
@@ -251,7 +236,6 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
   // State below is touched only on strand_ (or in Restore(), before any work).
   alert::SpreadDetector spread_;
   StoryId base_ = 0;
-  std::vector<Alert> unsaved_;
   int64_t last_snapshot_ms_ = 0;
 
   mutable std::mutex snapshot_mu_;
@@ -272,6 +256,9 @@ Pipeline::~Pipeline() {
 Result<void> Pipeline::Restore(int64_t now_ms) { return impl_->Restore(now_ms); }
 bool Pipeline::Submit(Item item) { return impl_->Submit(std::move(item)); }
 void Pipeline::Tick() { impl_->Tick(); }
+void Pipeline::FlushHeldUpdates(std::function<void()> done) {
+  impl_->FlushHeldUpdates(std::move(done));
+}
 bool Pipeline::Drain(std::chrono::milliseconds timeout) { return impl_->Drain(timeout); }
 void Pipeline::Stop() { impl_->Stop(); }
 std::shared_ptr<const std::vector<StorySummary>> Pipeline::Stories() const {

@@ -3,9 +3,9 @@
 // Pipeline: feeds → detect → alert inside the daemon. Items submitted from any thread are
 // checked against the store's seen items, analyzed on a worker pool (pure CPU, in parallel), then assigned to stories, checked for
 // spread and persisted on one detect strand, so the Engine, the SpreadDetector and story
-// ids are touched by one thread at a time without a mutex. Accepted alerts are committed to
-// the store's outbox before anyone is told (never lost); the `on_alerts` callback then runs
-// on the detect strand to wake delivery.
+// ids are touched by one thread at a time without a mutex. Raised alerts go to the
+// `on_alerts` callback on the detect strand; the daemon commits them to the outbox there
+// (alert::Dispatcher::Submit) before anything is delivered.
 //
 // Thread-safe: Submit(), Stories(), stats and InFlight() may be called from any thread.
 // Time: each document is placed at its published time unless that lies in the future or
@@ -44,10 +44,8 @@ struct PipelineStats {
   std::atomic<uint64_t> assigned{0};
   std::atomic<uint64_t> new_stories{0};
   std::atomic<uint64_t> syndicated{0};
-  std::atomic<uint64_t> alerts_accepted{0};  // committed to the outbox
-  std::atomic<uint64_t> alerts_duplicate{0}; // already accepted before (restart)
-  std::atomic<uint64_t> store_errors{0};     // writes that failed (retried for alerts)
-  std::atomic<int64_t> unsaved_alerts{0};    // alerts waiting for the store to accept them
+  std::atomic<uint64_t> alerts_raised{0};    // handed to the alerts callback
+  std::atomic<uint64_t> store_errors{0};     // store calls that failed
   std::atomic<uint64_t> restored_documents{0};
   std::atomic<int64_t> analysis_ns_total{0};
 };
@@ -57,13 +55,12 @@ class Pipeline {
   struct Options {
     int workers = 2;
     size_t max_in_flight = 10'000;   // items between Submit() and assignment
-    std::vector<std::string> sinks;  // every alert goes to these sinks
     int64_t window_ms = 72LL * 3600 * 1000;
   };
   using AlertsCallback = std::function<void(const std::vector<Alert>&)>;
 
   // `engine`, `store` and `clock` must outlive the pipeline. `on_alerts` is called on the
-  // detect strand after alerts were committed to the outbox.
+  // detect strand with the alerts the spread detector raised.
   Pipeline(Options options, const alert::AlertOptions& alert_options, detect::Engine& engine,
            store::Store& store, const Clock& clock, AlertsCallback on_alerts);
   ~Pipeline();  // waits for the workers; call Stop() first to bound the wait
@@ -77,9 +74,13 @@ class Pipeline {
   // Queues one new item. Returns false, and counts it, when the queue is full or stopping.
   bool Submit(Item item);
 
-  // Expires old documents, releases held-back updates, retries unsaved alerts. Posted to
+  // Expires old documents and releases held-back updates. Posted to
   // the detect strand; call it from a timer.
   void Tick();
+
+  // Releases every update the cooldown still holds back (a run that ends now has no later
+  // tick). Posted to the detect strand; `done` runs there afterwards.
+  void FlushHeldUpdates(std::function<void()> done);
 
   // Stops accepting items and waits up to `timeout` for queued ones. True if drained.
   bool Drain(std::chrono::milliseconds timeout);

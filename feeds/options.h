@@ -15,6 +15,8 @@ struct FeedOptions {
   std::string language;  // declared language ("" = from the feed / detection)
   int interval_s = 0;    // 0 = the global default
   bool full_text = false;  // fetch each new item's page and extract its main text
+
+  bool operator==(const FeedOptions&) const = default;
 };
 
 struct FeedsOptions {
@@ -32,6 +34,8 @@ struct FeedsOptions {
   int per_host_spacing_ms = 1000;
   int failing_after = 5;              // consecutive errors before a feed is marked failing
   bool allow_file_urls = true;        // file:// feeds (the offline demo); off for multi-user setups
+
+  bool operator==(const FeedsOptions&) const = default;
 };
 
 }  // namespace babelwatch::feeds

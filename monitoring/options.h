@@ -14,6 +14,8 @@ struct ServerOptions {
   std::string api_token;  // required as a bearer token when address is not loopback
   int64_t max_request_bytes = 64 * 1024;
   int requests_per_second = 50;  // per client address, for /api
+
+  bool operator==(const ServerOptions&) const = default;
 };
 
 }  // namespace babelwatch::monitoring

@@ -1,0 +1,571 @@
+#include "daemon/daemon.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <csignal>
+#include <map>
+#include <thread>
+#include <unordered_map>
+
+#include "alert/dispatcher.h"
+#include "alert/sink_factory.h"
+#include "core/log.h"
+#include "daemon/api.h"
+#include "daemon/pipeline.h"
+#include "daemon/systemd_notifier.h"
+#include "detect/engine.h"
+#include "feeds/feed_scheduler.h"
+#include "feeds/feed_state.h"
+#include "monitoring/health.h"
+#include "monitoring/metrics_registry.h"
+#include "monitoring/monitoring_routes.h"
+#include "net/curl_http_client.h"
+#include "net/http_server.h"
+#include "store/store.h"
+
+namespace babelwatch::daemon {
+namespace {
+
+constexpr auto kTickInterval = std::chrono::seconds(1);
+constexpr auto kDrainTimeout = std::chrono::seconds(5);
+constexpr auto kDeliveryGrace = std::chrono::seconds(3);
+constexpr auto kOnceDeadline = std::chrono::seconds(120);
+constexpr int kExitFailure = 1;
+
+// Counters mirrored from the pipeline's and dispatcher's own atomics once per tick.
+class DaemonMetrics {
+ public:
+  explicit DaemonMetrics(prometheus::Registry& r)
+      : items_(prometheus::BuildCounter()
+                   .Name("babelwatch_pipeline_items_total")
+                   .Help("Items handed to detection, by result (submitted, dropped, duplicate)")
+                   .Register(r)),
+        documents_(prometheus::BuildCounter()
+                       .Name("babelwatch_detect_documents_total")
+                       .Help("Documents analyzed and assigned to a story")
+                       .Register(r)
+                       .Add({})),
+        analysis_seconds_(prometheus::BuildCounter()
+                              .Name("babelwatch_detect_analysis_seconds_total")
+                              .Help("CPU time spent analyzing documents")
+                              .Register(r)
+                              .Add({})),
+        stories_created_(prometheus::BuildCounter()
+                             .Name("babelwatch_detect_stories_created_total")
+                             .Help("Stories started by a document that joined none")
+                             .Register(r)
+                             .Add({})),
+        syndicated_(prometheus::BuildCounter()
+                        .Name("babelwatch_detect_syndicated_documents_total")
+                        .Help("Near-identical copies of a document already in the story")
+                        .Register(r)
+                        .Add({})),
+        alerts_raised_(prometheus::BuildCounter()
+                           .Name("babelwatch_alerts_raised_total")
+                           .Help("Alerts raised by the spread detector")
+                           .Register(r)
+                           .Add({})),
+        store_errors_(prometheus::BuildCounter()
+                          .Name("babelwatch_store_errors_total")
+                          .Help("Store calls that failed (disk full, read-only, I/O)")
+                          .Register(r)
+                          .Add({})),
+        deliveries_(prometheus::BuildCounter()
+                        .Name("babelwatch_alert_deliveries_total")
+                        .Help("Alert delivery attempts by sink and result")
+                        .Register(r)),
+        outbox_(prometheus::BuildGauge()
+                    .Name("babelwatch_alert_outbox")
+                    .Help("Alerts in the outbox by sink and state (pending, dead)")
+                    .Register(r)),
+        unsaved_(prometheus::BuildGauge()
+                     .Name("babelwatch_alert_unsaved")
+                     .Help("Alerts held in memory because the store refused them")
+                     .Register(r)
+                     .Add({})),
+        in_flight_(prometheus::BuildGauge()
+                       .Name("babelwatch_pipeline_in_flight")
+                       .Help("Items between submission and story assignment")
+                       .Register(r)
+                       .Add({})),
+        stories_(prometheus::BuildGauge()
+                     .Name("babelwatch_stories")
+                     .Help("Stories in the window, by kind (all, cross_language)")
+                     .Register(r)),
+        index_documents_(prometheus::BuildGauge()
+                             .Name("babelwatch_index_documents")
+                             .Help("Documents in the sliding-window index")
+                             .Register(r)
+                             .Add({})),
+        feeds_(prometheus::BuildGauge()
+                   .Name("babelwatch_feeds")
+                   .Help("Configured feeds by state (ok, failing)")
+                   .Register(r)) {}
+
+  void Sync(const PipelineStats& p, const alert::DispatcherCounters& d,
+            const std::vector<StorySummary>& stories, size_t index_documents) {
+    Advance(items_.Add({{"result", "submitted"}}), p.submitted.load());
+    Advance(items_.Add({{"result", "dropped"}}), p.dropped.load());
+    Advance(items_.Add({{"result", "duplicate"}}), p.duplicates.load());
+    Advance(documents_, p.assigned.load());
+    Advance(analysis_seconds_, static_cast<double>(p.analysis_ns_total.load()) / 1e9);
+    Advance(stories_created_, p.new_stories.load());
+    Advance(syndicated_, p.syndicated.load());
+    Advance(alerts_raised_, p.alerts_raised.load());
+    Advance(store_errors_, static_cast<double>(p.store_errors.load() + d.store_errors));
+    for (const alert::SinkCounters& s : d.sinks) {
+      Advance(deliveries_.Add({{"sink", s.sink}, {"result", "delivered"}}), s.delivered);
+      Advance(deliveries_.Add({{"sink", s.sink}, {"result", "failed"}}), s.failed_attempts);
+      Advance(deliveries_.Add({{"sink", s.sink}, {"result", "dead_lettered"}}), s.dead_lettered);
+    }
+    unsaved_.Set(static_cast<double>(d.unsaved));
+    int cross = 0;
+    for (const StorySummary& s : stories) cross += s.languages.size() >= 2;
+    stories_.Add({{"kind", "all"}}).Set(static_cast<double>(stories.size()));
+    stories_.Add({{"kind", "cross_language"}}).Set(cross);
+    index_documents_.Set(static_cast<double>(index_documents));
+  }
+
+  void SetInFlight(size_t n) { in_flight_.Set(static_cast<double>(n)); }
+
+  void SetOutbox(const std::vector<store::SinkDepth>& depth, const std::vector<std::string>& sinks) {
+    for (const std::string& sink : sinks) {
+      double pending = 0, dead = 0;
+      for (const auto& d : depth) {
+        if (d.sink == sink) {
+          pending = static_cast<double>(d.pending);
+          dead = static_cast<double>(d.dead);
+        }
+      }
+      outbox_.Add({{"sink", sink}, {"state", "pending"}}).Set(pending);
+      outbox_.Add({{"sink", sink}, {"state", "dead"}}).Set(dead);
+    }
+  }
+
+  void SetFeeds(const std::vector<feeds::FeedState>& states) {
+    int failing = 0;
+    for (const auto& s : states) failing += s.failing;
+    feeds_.Add({{"state", "ok"}}).Set(static_cast<double>(states.size()) - failing);
+    feeds_.Add({{"state", "failing"}}).Set(failing);
+  }
+
+ private:
+  // Counters only go up: add what the source counted since the last sync.
+  static void Advance(prometheus::Counter& c, double total) {
+    if (total > c.Value()) c.Increment(total - c.Value());
+  }
+
+  prometheus::Family<prometheus::Counter>& items_;
+  prometheus::Counter& documents_;
+  prometheus::Counter& analysis_seconds_;
+  prometheus::Counter& stories_created_;
+  prometheus::Counter& syndicated_;
+  prometheus::Counter& alerts_raised_;
+  prometheus::Counter& store_errors_;
+  prometheus::Family<prometheus::Counter>& deliveries_;
+  prometheus::Family<prometheus::Gauge>& outbox_;
+  prometheus::Gauge& unsaved_;
+  prometheus::Gauge& in_flight_;
+  prometheus::Family<prometheus::Gauge>& stories_;
+  prometheus::Gauge& index_documents_;
+  prometheus::Family<prometheus::Gauge>& feeds_;
+};
+
+std::vector<feeds::FeedSpec> FeedSpecs(const config::Config& c) {
+  std::vector<feeds::FeedSpec> specs;
+  for (const auto& f : c.feeds.feeds) specs.push_back(feeds::ToFeedSpec(f));
+  return specs;
+}
+
+// Sections whose change needs a restart, for the reload log line.
+std::string RestartNeeded(const config::Config& a, const config::Config& b) {
+  std::string out;
+  auto add = [&](bool changed, const char* name) {
+    if (changed) out += std::string(out.empty() ? "" : ", ") + name;
+  };
+  add(!(a.server == b.server), "[server]");
+  add(!(a.store == b.store), "[store]");
+  add(!(a.detect == b.detect), "[detect]");
+  add(!(a.alert == b.alert), "[alert]/[[sinks]]/[[watchlists]]");
+  auto fetch_a = a.feeds;
+  auto fetch_b = b.feeds;
+  fetch_a.feeds.clear();
+  fetch_b.feeds.clear();
+  add(!(fetch_a == fetch_b), "[fetch]");
+  return out;
+}
+
+}  // namespace
+
+struct Daemon::State {
+  State(DaemonOptions o, config::Config c)
+      : options(std::move(o)),
+        config(std::move(c)),
+        registry(monitoring::MetricsRegistry()),
+        metrics(registry),
+        signals(ioc, SIGINT, SIGTERM, SIGHUP),
+        tick(ioc),
+        watchdog(ioc),
+        grace(ioc) {}
+
+  int Run();
+  Result<void> Start();
+  void OnSignal(const boost::system::error_code& ec, int signo);
+  void Reload();
+  void Tick();
+  void PingWatchdog();
+  void Stop(int code);
+  void FinishStop();
+  void CheckOnce();
+  void OnFeedState(const feeds::FeedState& state);
+  void OnItems(const std::string& feed_id, std::vector<Item> items);
+
+  // Constant after construction.
+  const DaemonOptions options;
+  config::Config config;  // replaced by Reload() on the event loop
+  RealClock clock;
+  prometheus::Registry& registry;
+  DaemonMetrics metrics;
+  SystemdNotifier notifier;
+  monitoring::HealthState health;
+
+  boost::asio::io_context ioc;
+  boost::asio::signal_set signals;
+  boost::asio::steady_timer tick;
+  boost::asio::steady_timer watchdog;
+  boost::asio::steady_timer grace;
+  boost::asio::thread_pool store_writer{1};  // feed-state writes, off the event loop
+
+  // Services, in construction order; destroyed in reverse by Run().
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<detect::Engine> engine;
+  std::unique_ptr<net::CurlHttpClient> http;
+  std::unique_ptr<alert::Dispatcher> dispatcher;
+  std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<feeds::FeedScheduler> scheduler;
+  std::unique_ptr<Api> api;
+  std::unique_ptr<net::HttpServer> server;
+
+  bool stopping = false;
+  int exit_code = 0;
+  int64_t started_ms = 0;
+  MonotonicTime once_deadline;
+  bool once_flushing = false;
+  std::atomic<bool> once_flushed{false};
+  std::unordered_map<std::string, std::string> feed_errors;  // scheduler strand only
+};
+
+Result<void> Daemon::State::Start() {
+  started_ms = ToUnixMs(clock.SystemNow());
+  auto s = store::Store::Open(config.store);
+  if (!s) return s.error().WithContext("opening the store");
+  store = std::move(*s);
+  Log(LogLevel::kInfo, "babelwatchd", "store " + store->path() + " open");
+
+  auto e = detect::Engine::Create(config.detect);
+  if (!e) return e.error().WithContext("loading the detection resources");
+  engine = std::move(*e);
+  Log(LogLevel::kInfo, "babelwatchd",
+      "detection resources loaded in " + std::to_string(engine->resource_load_seconds()) + " s");
+
+  http = std::make_unique<net::CurlHttpClient>(ioc, feeds::ToCurlHttpClientOptions(config.feeds));
+
+  alert::SinkContext sink_context;
+  sink_context.http = http.get();
+  sink_context.public_url = config.alert.public_url;
+  auto sinks = alert::MakeSinks(config.alert.sinks, sink_context);
+  if (!sinks) return sinks.error().WithContext("configuring sinks");
+  if (sinks->empty()) {
+    Log(LogLevel::kWarning, "babelwatchd", "no [[sinks]] configured: alerts are only kept in "
+                                           "the outbox and shown by /api/alerts");
+  }
+  dispatcher = std::make_unique<alert::Dispatcher>(*store, std::move(*sinks), clock);
+
+  Pipeline::Options popts;
+  popts.workers = config.detect.worker_threads > 0
+                      ? config.detect.worker_threads
+                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  popts.window_ms = config.detect.window_ms;
+  pipeline = std::make_unique<Pipeline>(
+      popts, config.alert, *engine, *store, clock, [this](const std::vector<Alert>& alerts) {
+        for (const Alert& a : alerts) {
+          Log(LogLevel::kNotice, "alert",
+              a.kind + " story " + std::to_string(a.story) + " languages " +
+                  std::to_string(a.languages.size()) + " (" + a.idempotency_key + ")");
+          auto r = dispatcher->Submit(a);
+          if (!r) Log(LogLevel::kError, "alert", "not accepted: " + r.error().message);
+        }
+        boost::asio::post(ioc, [this] {
+          if (dispatcher) dispatcher->Poll();
+        });
+      });
+  if (auto r = pipeline->Restore(started_ms); !r) return r;
+
+  scheduler = std::make_unique<feeds::FeedScheduler>(
+      ioc, *http, clock, registry, feeds::ToSchedulerOptions(config.feeds),
+      [this](const std::string& feed_id, std::vector<Item> items) {
+        OnItems(feed_id, std::move(items));
+      },
+      [this](const feeds::FeedState& state) { OnFeedState(state); });
+  std::vector<feeds::FeedState> restored;
+  if (auto blobs = store->LoadFeedStates()) {
+    for (const store::FeedState& b : *blobs) {
+      if (auto fs = feeds::FeedStateFromJson(b.json)) restored.push_back(std::move(*fs));
+    }
+  } else {
+    Log(LogLevel::kWarning, "babelwatchd", "feed state not restored: " + blobs.error().message);
+  }
+  scheduler->SetFeeds(FeedSpecs(config), std::move(restored));
+
+  net::HttpServerOptions sopts;
+  sopts.address = config.server.address;
+  sopts.port = config.server.port;
+  sopts.max_request_bytes = config.server.max_request_bytes;
+  server = std::make_unique<net::HttpServer>(ioc, sopts);
+  monitoring::AddMonitoringRoutes(*server, registry, health);
+  Api::Sources sources;
+  sources.stories = [this] { return pipeline->Stories(); };
+  sources.store = store.get();
+  sources.feeds = [this] {
+    std::vector<std::string> out;
+    for (const auto& s : scheduler->States()) out.push_back(feeds::FeedStateToJson(s));
+    return out;
+  };
+  api = std::make_unique<Api>(config.server, std::move(sources), clock);
+  api->Register(*server);
+  auto port = server->Start();
+  if (!port) {
+    return port.error().WithContext("listening on " + config.server.address + ":" +
+                                    std::to_string(config.server.port));
+  }
+  Log(LogLevel::kInfo, "babelwatchd",
+      "listening on " + config.server.address + ":" + std::to_string(*port));
+  return {};
+}
+
+void Daemon::State::OnItems(const std::string& feed_id, std::vector<Item> items) {
+  size_t refused = 0;
+  for (Item& item : items) {
+    if (item.feed_id.empty()) item.feed_id = feed_id;
+    if (!pipeline->Submit(std::move(item))) ++refused;
+  }
+  if (refused > 0) {
+    Log(LogLevel::kWarning, "pipeline",
+        "feed " + feed_id + ": " + std::to_string(refused) + " items refused (queue full)");
+  }
+}
+
+void Daemon::State::OnFeedState(const feeds::FeedState& state) {
+  // Log transitions only: first success, a new error, recovery.
+  auto [it, first] = feed_errors.emplace(state.feed_id, "\x01");
+  if (!state.last_error.empty() && it->second != state.last_error) {
+    Log(LogLevel::kWarning, "feeds",
+        "feed " + state.feed_id + ": " + state.last_error +
+            (state.failing ? " (failing after " + std::to_string(state.consecutive_errors) +
+                                 " errors)"
+                           : ""));
+  } else if (state.last_error.empty() && it->second != "") {
+    Log(LogLevel::kInfo, "feeds",
+        "feed " + state.feed_id + ": ok, " + std::to_string(state.last_items) + " items from " +
+            state.url);
+  }
+  it->second = state.last_error;
+  (void)first;
+  boost::asio::post(store_writer, [this, id = state.feed_id, json = feeds::FeedStateToJson(state),
+                                   now = ToUnixMs(clock.SystemNow())] {
+    if (auto r = store->PutFeedState(id, json, now); !r) {
+      Log(LogLevel::kWarning, "feeds", "feed " + id + ": state not saved: " + r.error().message);
+    }
+  });
+}
+
+void Daemon::State::OnSignal(const boost::system::error_code& ec, int signo) {
+  if (ec == boost::asio::error::operation_aborted) return;
+  if (ec) {
+    Log(LogLevel::kError, "babelwatchd", "signal wait failed: " + ec.message());
+    return;
+  }
+  if (signo == SIGHUP) {
+    Reload();
+  } else {
+    Log(LogLevel::kInfo, "babelwatchd",
+        std::string("received ") + (signo == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
+    Stop(0);
+  }
+  if (!stopping || signo == SIGHUP) {
+    signals.async_wait([this](const boost::system::error_code& e, int s) { OnSignal(e, s); });
+  }
+}
+
+void Daemon::State::Reload() {
+  notifier.Reloading();
+  auto next = config::LoadConfigFile(options.config_path);
+  if (!next) {
+    Log(LogLevel::kError, "config",
+        "reload rejected, keeping the running configuration: " + options.config_path);
+    const std::string& m = next.error().message;
+    for (size_t start = 0; start <= m.size();) {
+      size_t end = m.find('\n', start);
+      if (end == std::string::npos) end = m.size();
+      Log(LogLevel::kError, "config", m.substr(start, end - start));
+      start = end + 1;
+    }
+    notifier.Ready();
+    return;
+  }
+  std::map<std::string, bool> before, after;
+  for (const auto& f : config.feeds.feeds) before[f.id] = true;
+  for (const auto& f : next->feeds.feeds) after[f.id] = true;
+  int added = 0, removed = 0;
+  for (const auto& [id, _] : after) added += !before.count(id);
+  for (const auto& [id, _] : before) {
+    if (!after.count(id)) {
+      ++removed;
+      boost::asio::post(store_writer, [this, id = id] { (void)store->DeleteFeedState(id); });
+    }
+  }
+  const std::string restart = RestartNeeded(config, *next);
+  config.feeds.feeds = next->feeds.feeds;
+  scheduler->SetFeeds(FeedSpecs(config));
+  Log(LogLevel::kInfo, "config",
+      "reloaded " + options.config_path + ": " + std::to_string(config.feeds.feeds.size()) +
+          " feeds (" + std::to_string(added) + " added, " + std::to_string(removed) +
+          " removed)");
+  if (!restart.empty()) {
+    Log(LogLevel::kWarning, "config", "changes to " + restart + " take effect after a restart");
+  }
+  notifier.Ready();
+}
+
+void Daemon::State::Tick() {
+  if (stopping) return;
+  pipeline->Tick();
+  dispatcher->Poll();
+  auto stories = pipeline->Stories();
+  metrics.Sync(pipeline->stats(), dispatcher->Counters(), *stories, engine->documents());
+  metrics.SetInFlight(pipeline->InFlight());
+  metrics.SetFeeds(scheduler->States());
+  boost::asio::post(store_writer, [this, sinks = dispatcher->SinkNames()] {
+    if (auto depth = store->Depth()) metrics.SetOutbox(*depth, sinks);
+  });
+  if (options.once) CheckOnce();
+  tick.expires_after(kTickInterval);
+  tick.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) Tick();
+  });
+}
+
+void Daemon::State::CheckOnce() {
+  if (stopping) return;
+  if (clock.MonotonicNow() > once_deadline) {
+    Log(LogLevel::kWarning, "babelwatchd",
+        "--once: gave up waiting after 120 s; undelivered alerts stay in the outbox");
+    Stop(0);
+    return;
+  }
+  if (!once_flushing) {
+    for (const auto& s : scheduler->States()) {
+      if (s.last_fetch_ms < started_ms) return;  // not every feed was fetched yet
+    }
+    if (pipeline->InFlight() > 0) return;
+    once_flushing = true;
+    pipeline->FlushHeldUpdates([this] { once_flushed = true; });
+    return;
+  }
+  if (!once_flushed) return;
+  const auto counters = dispatcher->Counters();
+  for (const auto& s : counters.sinks) {
+    if (s.in_flight > 0) return;
+  }
+  auto pending = store->Pending(1);
+  if (pending && !pending->empty() && counters.unsaved == 0) {
+    // Rows still due or waiting for a retry: keep going until the deadline.
+    const auto next = store->NextAttemptMs();
+    if (next && *next && **next <= ToUnixMs(clock.SystemNow()) + 30'000) return;
+  }
+  Log(LogLevel::kInfo, "babelwatchd", "--once: every feed polled and every alert handled");
+  Stop(0);
+}
+
+void Daemon::State::PingWatchdog() {
+  if (!notifier.watchdog_interval() || stopping) return;
+  notifier.Watchdog();
+  watchdog.expires_after(*notifier.watchdog_interval() / 2);
+  watchdog.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) PingWatchdog();
+  });
+}
+
+void Daemon::State::Stop(int code) {
+  if (stopping) return;
+  stopping = true;
+  exit_code = code;
+  notifier.Stopping();
+  health.SetReady(false);
+  tick.cancel();
+  watchdog.cancel();
+  if (scheduler) scheduler->Stop();
+  if (pipeline && !pipeline->Drain(kDrainTimeout)) {
+    Log(LogLevel::kWarning, "babelwatchd",
+        std::to_string(pipeline->InFlight()) + " items still queued at stop (polled again later)");
+  }
+  if (dispatcher) dispatcher->Poll();
+  // Give deliveries in flight a moment, then cancel what remains: those rows stay in the
+  // outbox and are sent after the next start.
+  grace.expires_after(kDeliveryGrace);
+  grace.async_wait([this](const boost::system::error_code&) { FinishStop(); });
+}
+
+void Daemon::State::FinishStop() {
+  if (http) http->CancelAll();
+  if (server) server->Stop();
+  signals.cancel();
+  ioc.stop();
+}
+
+int Daemon::State::Run() {
+  if (auto r = Start(); !r) {
+    Log(LogLevel::kError, "babelwatchd", r.error().message);
+    return r.error().code == Code::kInvalidArgument ? config::kExitConfig : kExitFailure;
+  }
+  signals.async_wait([this](const boost::system::error_code& e, int s) { OnSignal(e, s); });
+  health.SetReady(true);
+  notifier.Ready();
+  notifier.Status("polling " + std::to_string(config.feeds.feeds.size()) + " feeds");
+  Log(LogLevel::kInfo, "babelwatchd",
+      "ready: " + std::to_string(config.feeds.feeds.size()) + " feeds, " +
+          std::to_string(dispatcher->SinkNames().size()) + " sinks");
+  once_deadline = clock.MonotonicNow() + kOnceDeadline;
+  PingWatchdog();
+  Tick();
+  ioc.run();
+
+  // Reverse order of construction.
+  server.reset();
+  api.reset();
+  scheduler.reset();
+  pipeline.reset();
+  store_writer.join();
+  dispatcher.reset();
+  http.reset();
+  engine.reset();
+  store.reset();
+  Log(LogLevel::kInfo, "babelwatchd", "stopped");
+  return exit_code;
+}
+
+Daemon::Daemon(DaemonOptions options, config::Config config)
+    : state_(std::make_unique<State>(std::move(options), std::move(config))) {}
+
+Daemon::~Daemon() = default;
+
+int Daemon::Run() { return state_->Run(); }
+
+}  // namespace babelwatch::daemon
