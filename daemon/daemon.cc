@@ -471,9 +471,10 @@ void Daemon::State::CheckOnce() {
     return;
   }
   if (!once_flushing) {
-    for (const auto& s : scheduler->States()) {
-      if (s.last_fetch_ms < started_ms) return;  // not every feed was fetched yet
-    }
+    const auto states = scheduler->States();
+    size_t fetched = 0;
+    for (const auto& s : states) fetched += s.last_fetch_ms >= started_ms;
+    if (fetched < config.feeds.feeds.size()) return;  // not every feed was fetched yet
     if (pipeline->InFlight() > 0) return;
     once_flushing = true;
     pipeline->FlushHeldUpdates([this] { once_flushed = true; });
@@ -543,6 +544,9 @@ int Daemon::State::Run() {
       "ready: " + std::to_string(config.feeds.feeds.size()) + " feeds, " +
           std::to_string(dispatcher->SinkNames().size()) + " sinks");
   once_deadline = clock.MonotonicNow() + kOnceDeadline;
+  if (options.once) {
+    for (const auto& f : config.feeds.feeds) scheduler->PollNow(f.id);
+  }
   PingWatchdog();
   Tick();
   ioc.run();
