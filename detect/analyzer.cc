@@ -173,9 +173,28 @@ Doc Analyzer::Analyze(const Item& item) const {
       }
     }
     if (ideographic && cps < 2) continue;
-    std::string ascii = impl_->translit->ToAscii(t.text, lang);
+    std::string_view word = t.text;
+    // Arabic writes the article into the word (القاهرة, السيسي): keys go without it.
+    if ((lang == "ar" || lang == "fa" || lang == "ur") && word.size() > 8 &&
+        word.substr(0, 4) == "\u0627\u0644") {
+      word.remove_prefix(4);
+    }
+    std::string ascii = impl_->translit->ToAscii(word, lang);
     std::string skeleton = PhoneticSkeleton(ascii, lang);
     if (skeleton.size() < 3) continue;
+    // Abjad scripts write few vowels, so their words give only consonant keys; names in
+    // other scripts give both, and meet them there (נתניהו, Netanyahu → "ntnh").
+    bool abjad = t.script == USCRIPT_ARABIC || t.script == USCRIPT_HEBREW ||
+                 t.script == USCRIPT_SYRIAC || t.script == USCRIPT_THAANA;
+    if (p.consonant_keys && (abjad || name_like)) {
+      std::string cons = ConsonantSkeleton(skeleton);
+      if (cons.size() > p.key_prefix - 1) cons.resize(p.key_prefix - 1);
+      if (cons.size() >= 3) {
+        add_key("c:" + cons, ascii, name_like ? KeyKind::kName : KeyKind::kInternational,
+                zone * (name_like ? p.name_weight : p.international_weight) * p.consonant_weight);
+      }
+      if (abjad) continue;
+    }
     if (skeleton.size() > p.key_prefix) skeleton.resize(p.key_prefix);
     if (name_like) {
       add_key("n:" + skeleton, ascii, KeyKind::kName, zone * p.name_weight);

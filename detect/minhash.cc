@@ -64,8 +64,13 @@ std::vector<uint32_t> MinHasher::SignWeighted(std::span<const uint64_t> features
     for (size_t i = 0; i < k; ++i) {
       // u in (0, 1], a deterministic function of (feature, i); -log(u) is Exp(1), and the
       // feature minimising Exp(1) / w wins the race with probability w / sum(w).
-      const uint64_t r = Mix64(a_[i] * x + b_[i]);
+      uint64_t r = a_[i] * x + b_[i];
+      r ^= r >> 32;
+      r *= 0xd6e8feb86659fd93ULL;
       const double u = static_cast<double>((r >> 11) + 1) * kTwoPow53Inv;
+      // -ln(u) >= 1 - u, so most features are ruled out without a logarithm; the result is
+      // the same as computing every key.
+      if ((1.0 - u) * inv_w >= best[i]) continue;
       const double key = -std::log(u) * inv_w;
       if (key < best[i]) {
         best[i] = key;

@@ -1,13 +1,13 @@
 #include "detect/sketch_index.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <string>
-
-#include <sys/mman.h>
 
 #include "detect/minhash.h"
 
@@ -63,8 +63,7 @@ std::string ValidateOptions(const SketchIndex::Options& o) {
     return range("window_ms / slice_ms", o.window_ms / o.slice_ms, "<= 100000 slices");
   }
   if (o.max_docs_per_slice < 1 || o.max_docs_per_slice > kMaxDocsPerSlice) {
-    return range("max_docs_per_slice", static_cast<long long>(o.max_docs_per_slice),
-                 "1..16777216");
+    return range("max_docs_per_slice", static_cast<long long>(o.max_docs_per_slice), "1..16777216");
   }
   if (o.expected_docs_per_slice < 1 || o.expected_docs_per_slice > o.max_docs_per_slice) {
     return range("expected_docs_per_slice", static_cast<long long>(o.expected_docs_per_slice),
@@ -77,8 +76,8 @@ std::string ValidateOptions(const SketchIndex::Options& o) {
   const int64_t per_block =
       o.slices_per_block > 0 ? o.slices_per_block : std::max<int64_t>(1, (window_slices + 7) / 8);
   // Document handles and bucket positions are 32-bit: a block's slots must fit.
-  const double slots = static_cast<double>(per_block) * static_cast<double>(o.max_docs_per_slice) *
-                       o.bands * 1.5;
+  const double slots =
+      static_cast<double>(per_block) * static_cast<double>(o.max_docs_per_slice) * o.bands * 1.5;
   if (slots >= 4.0e9) {
     return range("max_docs_per_slice", static_cast<long long>(o.max_docs_per_slice),
                  "at most 2^32 / (1.5 * bands * slices per block)");
@@ -129,24 +128,26 @@ void ReleaseZeroed(const ZeroedMemory& m) {
 // A fixed-capacity array of documents with its own open-addressing bucket table (all bands
 // share it; the band index is part of the key). Its arrays live in one zeroed allocation.
 struct SketchIndex::Segment {
-  size_t capacity = 0;         // documents
-  size_t cum_capacity = 0;     // capacity of this segment and all older ones of the block
-  uint32_t slots = 0;          // bucket table size, > capacity * bands
-  size_t bytes = 0;            // everything allocated for this segment
-  Segment* older = nullptr;    // immutable once the segment is published
+  size_t capacity = 0;                // documents
+  size_t cum_capacity = 0;            // capacity of this segment and all older ones of the block
+  uint32_t slots = 0;                 // bucket table size, > capacity * bands
+  size_t bytes = 0;                   // everything allocated for this segment
+  Segment* older = nullptr;           // immutable once the segment is published
   std::atomic<uint64_t> reserved{0};  // next document index; may overshoot capacity
   ZeroedMemory memory;
-  uint64_t* ids = nullptr;     // [capacity]
-  uint64_t* table = nullptr;   // [slots], accessed through std::atomic_ref
-  uint32_t* sigs = nullptr;    // [capacity * signature length]
-  uint32_t* next = nullptr;    // [capacity * bands]: next older document in the same bucket
-  uint32_t* slice = nullptr;   // [capacity]: slice number - the block's first slice
+  uint64_t* ids = nullptr;    // [capacity]
+  uint64_t* table = nullptr;  // [slots], accessed through std::atomic_ref
+  uint32_t* sigs = nullptr;   // [capacity * signature length]
+  uint32_t* next = nullptr;   // [capacity * bands]: next older document in the same bucket
+  uint32_t* slice = nullptr;  // [capacity]: slice number - the block's first slice
 };
 
 // The documents of slices_per_block_ consecutive slices.
 struct SketchIndex::Block {
   Block(int64_t n, int64_t first, int64_t slices)
-      : number(n), first_slice(first), last_slice(first + slices - 1),
+      : number(n),
+        first_slice(first),
+        last_slice(first + slices - 1),
         slice_docs(new std::atomic<size_t>[static_cast<size_t>(slices)]) {
     for (int64_t i = 0; i < slices; ++i) slice_docs[i].store(0, std::memory_order_relaxed);
   }
@@ -163,8 +164,8 @@ struct SketchIndex::Block {
 
 struct SketchIndex::Retired {
   Block* block;
-  uint64_t tag;   // epoch when it was unlinked
-  size_t bytes;   // what Retire added to retired_bytes_ (a late Insert may grow it further)
+  uint64_t tag;  // epoch when it was unlinked
+  size_t bytes;  // what Retire added to retired_bytes_ (a late Insert may grow it further)
   Retired* next;
 };
 
@@ -202,8 +203,7 @@ SketchIndex::SketchIndex(const Options& options)
       now_ms_(kUnset) {
   const std::string problem = ValidateOptions(options);
   if (!problem.empty()) {
-    std::fprintf(stderr, "<2>%s (SketchIndex constructed with invalid options)\n",
-                 problem.c_str());
+    std::fprintf(stderr, "<2>%s (SketchIndex constructed with invalid options)\n", problem.c_str());
     std::abort();
   }
   for (size_t i = 0; i < ring_size_; ++i) ring_[i].store(nullptr, std::memory_order_relaxed);
@@ -313,8 +313,7 @@ SketchIndex::Block* SketchIndex::BlockForInsert(int64_t number, int64_t first_li
     if (current != nullptr && current->number == number) break;
     // A newer block in the slot, or an older one still live (impossible with ring_size_ as
     // chosen, kept as a guard): the document cannot be filed.
-    if (current != nullptr &&
-        (current->number > number || current->last_slice >= first_live)) {
+    if (current != nullptr && (current->number > number || current->last_slice >= first_live)) {
       current = nullptr;
       break;
     }
@@ -399,8 +398,7 @@ bool SketchIndex::InsertIntoBlock(Block* block, int64_t slice, uint64_t doc_id,
 }
 
 bool SketchIndex::Insert(uint64_t doc_id, std::span<const uint32_t> signature, int64_t time_ms) {
-  if (signature.size() != static_cast<size_t>(signature_length()) ||
-      IsEmptySignature(signature)) {
+  if (signature.size() != static_cast<size_t>(signature_length()) || IsEmptySignature(signature)) {
     rejected_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
@@ -457,8 +455,7 @@ void SketchIndex::ForEachCandidate(const uint64_t* keys, Visit&& visit) const {
   for (size_t r = 0; r < ring_size_; ++r) {
     const Block* block = ring_[r].load(std::memory_order_seq_cst);
     if (block == nullptr || block->last_slice < first) continue;
-    const auto min_offset =
-        static_cast<uint32_t>(std::max<int64_t>(0, first - block->first_slice));
+    const auto min_offset = static_cast<uint32_t>(std::max<int64_t>(0, first - block->first_slice));
     for (const Segment* seg = block->head.load(std::memory_order_acquire); seg != nullptr;
          seg = seg->older) {
       uint32_t* pos = positions[which];
@@ -478,17 +475,15 @@ void SketchIndex::ForEachCandidate(const uint64_t* keys, Visit&& visit) const {
 void SketchIndex::Query(std::span<const uint32_t> signature,
                         std::vector<uint64_t>* candidates) const {
   candidates->clear();
-  if (signature.size() != static_cast<size_t>(signature_length()) ||
-      IsEmptySignature(signature)) {
+  if (signature.size() != static_cast<size_t>(signature_length()) || IsEmptySignature(signature)) {
     return;
   }
   uint64_t keys[kMaxBands];
   BandKeys(signature, keys);
   {
     EpochManager::Guard guard(epochs_);
-    ForEachCandidate(keys, [&](const Segment* seg, size_t index) {
-      candidates->push_back(seg->ids[index]);
-    });
+    ForEachCandidate(
+        keys, [&](const Segment* seg, size_t index) { candidates->push_back(seg->ids[index]); });
   }
   std::sort(candidates->begin(), candidates->end());
   candidates->erase(std::unique(candidates->begin(), candidates->end()), candidates->end());

@@ -37,12 +37,12 @@ namespace babelwatch::detect {
 class SketchIndex {
  public:
   struct Options {
-    int bands = 16;                           // LSH bands; signatures hold bands * rows values
-    int rows = 4;                             // values per band
-    int64_t slice_ms = 3600LL * 1000;         // granularity of expiry
-    int64_t window_ms = 72LL * 3600 * 1000;   // documents older than now - window_ms expire
-    uint64_t seed = 0x9e3779b97f4a7c15ULL;    // seeds the band-key hash; tests fix it
-    size_t expected_docs_per_slice = 4096;    // sizes a block's first allocation; later double
+    int bands = 16;                               // LSH bands; signatures hold bands * rows values
+    int rows = 4;                                 // values per band
+    int64_t slice_ms = 3600LL * 1000;             // granularity of expiry
+    int64_t window_ms = 72LL * 3600 * 1000;       // documents older than now - window_ms expire
+    uint64_t seed = 0x9e3779b97f4a7c15ULL;        // seeds the band-key hash; tests fix it
+    size_t expected_docs_per_slice = 4096;        // sizes a block's first allocation; later double
     size_t max_docs_per_slice = size_t{1} << 20;  // hard cap: bounds memory under a flood
     // Slices per block of memory; 0 = automatic, ceil(window slices / 8).
     int slices_per_block = 0;

@@ -184,4 +184,24 @@ std::string PhoneticSkeleton(std::string_view ascii, std::string_view lang) {
   return out;
 }
 
+std::string ConsonantSkeleton(std::string_view phonetic) {
+  std::string out;
+  for (size_t i = 0; i < phonetic.size(); ++i) {
+    char c = phonetic[i];
+    bool vowel = c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'v';
+    // 'v' is the skeleton of both v and w; between or after vowels it is a long vowel in
+    // abjad romanisations, so only a word-initial or pre-vowel v counts as a consonant.
+    if (c == 'v' && (i == 0 || (i + 1 < phonetic.size() && phonetic[i + 1] != 'v' &&
+                                std::string_view("aeiou").find(phonetic[i + 1]) !=
+                                    std::string_view::npos))) {
+      vowel = false;
+    }
+    if (i == 0 || !vowel) {
+      if (!out.empty() && out.back() == c) continue;
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace babelwatch::detect

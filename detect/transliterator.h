@@ -37,4 +37,9 @@ class Transliterator {
 // other languages get the generic rules). Pure.
 [[nodiscard]] std::string PhoneticSkeleton(std::string_view ascii, std::string_view lang);
 
+// The consonant skeleton of a phonetic skeleton: its first letter, then its consonants
+// (vowels, and the w/y that abjad romanisations write for long vowels, dropped), so names
+// written without vowels (Hebrew, Arabic) or with other vowels (Poetin, Putin) meet. Pure.
+[[nodiscard]] std::string ConsonantSkeleton(std::string_view phonetic);
+
 }  // namespace babelwatch::detect

@@ -77,7 +77,8 @@ TEST_CASE("MinHasher: weighted signatures with equal weights estimate the set Ja
   const auto a = Range(0, 300);
   const auto b = Range(150, 300);  // J = 150 / 450 = 1/3
   std::vector<float> ones(300, 1.0f);
-  const double estimate = EstimateJaccard(hasher.SignWeighted(a, ones), hasher.SignWeighted(b, ones));
+  const double estimate =
+      EstimateJaccard(hasher.SignWeighted(a, ones), hasher.SignWeighted(b, ones));
   CHECK(std::abs(estimate - 1.0 / 3) <= 4 * Sigma(1.0 / 3, 256));
   // Scaling all weights (proportional vectors) changes nothing.
   std::vector<float> threes(300, 3.0f);

@@ -49,8 +49,8 @@ std::vector<uint32_t> SignatureOf(uint64_t id) {
 }
 
 struct Published {
-  std::atomic<uint32_t> count{0};        // documents 0..count-1 have been attempted
-  std::vector<int64_t> time;             // written before count is released
+  std::atomic<uint32_t> count{0};  // documents 0..count-1 have been attempted
+  std::vector<int64_t> time;       // written before count is released
   std::vector<uint8_t> accepted;
 };
 

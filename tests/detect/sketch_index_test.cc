@@ -72,8 +72,7 @@ TEST_CASE("SketchIndex: Create rejects bad options and names the field", "[detec
   }
 }
 
-TEST_CASE("SketchIndex: a document is its own candidate and ids are distinct",
-          "[detect][index]") {
+TEST_CASE("SketchIndex: a document is its own candidate and ids are distinct", "[detect][index]") {
   SketchIndex index(SmallWindow());
   std::mt19937_64 rng(1);
   const auto sig = RandomSignature(rng, 64);
