@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
@@ -339,6 +340,71 @@ TEST_CASE_METHOD(LoopbackFixture,
     }
   }
   CHECK(ours == 1);
+}
+
+}  // namespace
+}  // namespace babelwatch::alert
+
+namespace babelwatch::alert {
+namespace {
+
+TEST_CASE("Loopback: completions on other threads while Submit and Poll run",
+          "[alert][loopback][threads]") {
+  std::string tmpl = (fs::temp_directory_path() / "babelwatch-threads-XXXXXX").string();
+  REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+  const fs::path dir = tmpl;
+  LoopbackHttpServer server;
+  std::atomic<int> calls{0};
+  server.SetResponder(
+      "/hook", [&](const RecordedRequest&) { return Respond(calls++ % 5 == 4 ? 503 : 200, ""); });
+  constexpr int kAlerts = 100;
+  {
+    store::StoreOptions so;
+    so.state_dir = (dir / "state").string();
+    std::unique_ptr<store::Store> store = std::move(store::Store::Open(so).value());
+    boost::asio::io_context ioc;
+    auto guard = boost::asio::make_work_guard(ioc);
+    net::CurlHttpClient http(ioc, net::CurlHttpClientOptions{});
+    std::vector<std::thread> loop;
+    for (int i = 0; i < 2; ++i) loop.emplace_back([&] { ioc.run_for(60s); });
+    SinkOptions o;
+    o.name = "hook";
+    o.type = "webhook";
+    o.url = server.Url("/hook");
+    o.max_attempts = 100;
+    std::vector<std::unique_ptr<Sink>> sinks;
+    sinks.push_back(std::make_unique<WebhookSink>(o, "http://bw", http));
+    RealClock clock;
+    DispatcherOptions d;
+    d.backoff_initial_ms = 2;
+    d.backoff_max_ms = 10;
+    d.log = [](std::string_view) {};
+    Dispatcher dispatcher(*store, std::move(sinks), clock, d);
+    std::atomic<int> accepted{0};  // Catch assertions are not thread-safe: count instead
+    std::thread submitter([&] {
+      for (int i = 0; i < kAlerts; ++i) {
+        Result<SubmitStatus> s = dispatcher.Submit(SampleAlert(5000 + i));
+        if (s && *s == SubmitStatus::kAccepted) ++accepted;
+      }
+    });
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    bool done = false;
+    while (!done && std::chrono::steady_clock::now() < deadline) {
+      dispatcher.Poll();
+      std::this_thread::sleep_for(2ms);
+      done = dispatcher.Counters().sinks[0].delivered == kAlerts;
+    }
+    submitter.join();
+    CHECK(accepted == kAlerts);
+    CHECK(done);
+    CHECK(store->Pending()->empty());
+    http.CancelAll();
+    guard.reset();
+    ioc.stop();
+    for (std::thread& t : loop) t.join();
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
 }
 
 }  // namespace
