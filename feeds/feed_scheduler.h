@@ -11,6 +11,8 @@
 //
 // Threading: public methods are thread-safe. All state lives on an internal strand; the
 // callbacks run on that strand, one at a time, and must not block (post heavy work away).
+// Bodies are parsed on that strand too (at most max_body_bytes each), so run the io_context
+// on more than one thread if a slow parse must not delay other fetches.
 // Lifetimes: `ioc`, `client`, `clock` and `registry` must outlive the scheduler. After Stop()
 // (or destruction) no new callback starts; a callback already running may finish.
 #pragma once
