@@ -154,27 +154,39 @@ NotifySocket::NotifySocket(std::string path) : path_(std::move(path)) {
   if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     throw std::runtime_error("cannot bind notify socket " + path_);
   }
+  reader_ = std::thread([this] {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      char buf[4096];
+      ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) continue;
+      std::lock_guard<std::mutex> lock(mutex_);
+      messages_.emplace_back(buf, static_cast<size_t>(n));
+    }
+  });
 }
 
 NotifySocket::~NotifySocket() {
+  stop_ = true;
+  reader_.join();
   if (fd_ >= 0) close(fd_);
   unlink(path_.c_str());
 }
 
+std::vector<std::string> NotifySocket::messages() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return messages_;
+}
+
 bool NotifySocket::WaitFor(const std::string& text, std::chrono::milliseconds timeout) {
-  for (const auto& m : messages_) {
-    if (m.find(text) != std::string::npos) return true;
-  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fd_, POLLIN, 0};
-    if (poll(&p, 1, 50) <= 0) continue;
-    char buf[4096];
-    ssize_t n = recv(fd_, buf, sizeof buf, 0);
-    if (n <= 0) continue;
-    messages_.emplace_back(buf, static_cast<size_t>(n));
-    if (messages_.back().find(text) != std::string::npos) return true;
-  }
+  do {
+    for (const auto& m : messages()) {
+      if (m.find(text) != std::string::npos) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
   return false;
 }
 

@@ -7,7 +7,10 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,20 +50,24 @@ struct SimpleResponse {
 [[nodiscard]] SimpleResponse HttpGet(uint16_t port, const std::string& path,
                                      const std::string& extra_headers = "");
 
-// A bound unix datagram socket at `path` (systemd's notify socket protocol).
+// A bound unix datagram socket at `path` (systemd's notify socket protocol). A reader
+// thread drains it at once, as systemd does (an unread socket would block the sender).
 class NotifySocket {
  public:
   explicit NotifySocket(std::string path);
   ~NotifySocket();
   [[nodiscard]] const std::string& path() const { return path_; }
-  // Every datagram received within `timeout` until one contains `text`; all messages so far.
+  // True once a datagram containing `text` has arrived (waits up to `timeout`).
   bool WaitFor(const std::string& text, std::chrono::milliseconds timeout);
-  [[nodiscard]] const std::vector<std::string>& messages() const { return messages_; }
+  [[nodiscard]] std::vector<std::string> messages() const;
 
  private:
   std::string path_;
   int fd_ = -1;
-  std::vector<std::string> messages_;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mutex_;
+  std::vector<std::string> messages_;  // GUARDED_BY(mutex_)
+  std::thread reader_;
 };
 
 // A fresh temporary directory, removed with its contents by the destructor.

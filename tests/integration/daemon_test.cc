@@ -123,8 +123,7 @@ TEST_CASE("babelwatchd: notify socket, SIGHUP reload of feeds, a bad reload is r
   const std::string config = dir.path() + "/babelwatch.toml";
   WriteFile(config, BaseToml(dir) + FeedsToml(feeds, 1));
   DaemonProcess daemon(BABELWATCHD_PATH, {"--config", config}, dir.path() + "/log",
-                       {"NOTIFY_SOCKET=" + notify.path(), "WATCHDOG_USEC=2000000",
-                        "WATCHDOG_PID="});
+                       {"NOTIFY_SOCKET=" + notify.path(), "WATCHDOG_USEC=2000000"});
   INFO(daemon.Log());
   REQUIRE(notify.WaitFor("READY=1", 30s));
   REQUIRE(notify.WaitFor("WATCHDOG=1", 10s));
@@ -143,7 +142,9 @@ TEST_CASE("babelwatchd: notify socket, SIGHUP reload of feeds, a bad reload is r
   // A broken file is rejected with its errors, and the daemon keeps running the old config.
   WriteFile(config, BaseToml(dir) + "[[feeds]]\nid = \"x\"\nurl = \"htp://bad\"\n");
   daemon.Signal(SIGHUP);
-  REQUIRE(daemon.WaitForLog("feeds[0].url", 10s));
+  const bool rejected = daemon.WaitForLog("feeds[0].url", 10s);
+  INFO(daemon.Log());
+  REQUIRE(rejected);
   CHECK(daemon.Log().find("reload rejected") != std::string::npos);
   const size_t before = feeds.Count("/ukrinform.xml");
   std::this_thread::sleep_for(4s);
