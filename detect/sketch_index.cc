@@ -69,6 +69,10 @@ std::string ValidateOptions(const SketchIndex::Options& o) {
     return range("expected_docs_per_slice", static_cast<long long>(o.expected_docs_per_slice),
                  "1..max_docs_per_slice");
   }
+  if (o.max_postings_per_query < 1) {
+    return range("max_postings_per_query", static_cast<long long>(o.max_postings_per_query),
+                 ">= 1");
+  }
   const int64_t window_slices = (o.window_ms + o.slice_ms - 1) / o.slice_ms;
   if (o.slices_per_block < 0 || o.slices_per_block > window_slices) {
     return range("slices_per_block", o.slices_per_block, "0 (automatic) or 1..window slices");
@@ -420,9 +424,10 @@ bool SketchIndex::Insert(uint64_t doc_id, std::span<const uint32_t> signature, i
 }
 
 template <class Visit>
-void SketchIndex::ForEachCandidate(const uint64_t* keys, Visit&& visit) const {
+bool SketchIndex::ForEachCandidate(const uint64_t* keys, Visit&& visit) const {
   const int64_t now = now_ms_.load(std::memory_order_seq_cst);
-  if (now == kUnset) return;
+  if (now == kUnset) return true;
+  size_t budget = options_.max_postings_per_query;
   const int64_t first = FirstLiveSlice(now);
   const size_t bands = static_cast<size_t>(options_.bands);
   // Probing is pipelined: the slots of the next segment are prefetched while the previous
@@ -431,6 +436,7 @@ void SketchIndex::ForEachCandidate(const uint64_t* keys, Visit&& visit) const {
   const Segment* pending = nullptr;
   uint32_t pending_min_offset = 0;
   int which = 0;
+  // Returns false once the budget is spent.
   auto probe = [&](const Segment* seg, const uint32_t* pos, uint32_t min_offset) {
     for (size_t b = 0; b < bands; ++b) {
       const uint64_t fp = Fingerprint(keys[b]);
@@ -442,6 +448,8 @@ void SketchIndex::ForEachCandidate(const uint64_t* keys, Visit&& visit) const {
         if ((slot >> 32) == fp) {
           uint32_t handle = static_cast<uint32_t>(slot);
           while (handle != 0) {
+            if (budget == 0) return false;
+            --budget;
             const size_t index = handle - 1;
             if (seg->slice[index] >= min_offset) visit(seg, index);  // skip expired slices
             handle = seg->next[index * bands + b];
@@ -451,6 +459,7 @@ void SketchIndex::ForEachCandidate(const uint64_t* keys, Visit&& visit) const {
         p = p + 1 == seg->slots ? 0 : p + 1;
       }
     }
+    return true;
   };
   for (size_t r = 0; r < ring_size_; ++r) {
     const Block* block = ring_[r].load(std::memory_order_seq_cst);
@@ -463,13 +472,15 @@ void SketchIndex::ForEachCandidate(const uint64_t* keys, Visit&& visit) const {
         pos[b] = Position(keys[b], seg->slots);
         __builtin_prefetch(&seg->table[pos[b]]);
       }
-      if (pending != nullptr) probe(pending, positions[which ^ 1], pending_min_offset);
+      if (pending != nullptr && !probe(pending, positions[which ^ 1], pending_min_offset)) {
+        return false;
+      }
       pending = seg;
       pending_min_offset = min_offset;
       which ^= 1;
     }
   }
-  if (pending != nullptr) probe(pending, positions[which ^ 1], pending_min_offset);
+  return pending == nullptr || probe(pending, positions[which ^ 1], pending_min_offset);
 }
 
 void SketchIndex::Query(std::span<const uint32_t> signature,
@@ -482,8 +493,9 @@ void SketchIndex::Query(std::span<const uint32_t> signature,
   BandKeys(signature, keys);
   {
     EpochManager::Guard guard(epochs_);
-    ForEachCandidate(
+    const bool complete = ForEachCandidate(
         keys, [&](const Segment* seg, size_t index) { candidates->push_back(seg->ids[index]); });
+    if (!complete) truncated_queries_.fetch_add(1, std::memory_order_relaxed);
   }
   std::sort(candidates->begin(), candidates->end());
   candidates->erase(std::unique(candidates->begin(), candidates->end()), candidates->end());
@@ -498,10 +510,11 @@ void SketchIndex::QueryNear(std::span<const uint32_t> signature, double min_jacc
   BandKeys(signature, keys);
   {
     EpochManager::Guard guard(epochs_);
-    ForEachCandidate(keys, [&](const Segment* seg, size_t index) {
+    const bool complete = ForEachCandidate(keys, [&](const Segment* seg, size_t index) {
       const double j = EstimateJaccard(signature, {seg->sigs + index * length, length});
       if (j >= min_jaccard) matches->push_back(Match{seg->ids[index], j});
     });
+    if (!complete) truncated_queries_.fetch_add(1, std::memory_order_relaxed);
   }
   // Distinct ids (a document sits in several buckets; an id may be inserted twice).
   std::sort(matches->begin(), matches->end(), [](const Match& a, const Match& b) {
@@ -605,6 +618,9 @@ size_t SketchIndex::Bytes() const {
 
 uint64_t SketchIndex::Evictions() const { return evictions_.load(std::memory_order_relaxed); }
 uint64_t SketchIndex::Rejected() const { return rejected_.load(std::memory_order_relaxed); }
+uint64_t SketchIndex::TruncatedQueries() const {
+  return truncated_queries_.load(std::memory_order_relaxed);
+}
 int64_t SketchIndex::Now() const { return now_ms_.load(std::memory_order_seq_cst); }
 
 }  // namespace babelwatch::detect

@@ -46,6 +46,10 @@ class SketchIndex {
     size_t max_docs_per_slice = size_t{1} << 20;  // hard cap: bounds memory under a flood
     // Slices per block of memory; 0 = automatic, ceil(window slices / 8).
     int slices_per_block = 0;
+    // Work bound per query: bucket entries walked. Buckets only grow that large when many
+    // documents share a band (a flood of near-identical items); a query that reaches the
+    // bound returns what it found so far and counts in TruncatedQueries().
+    size_t max_postings_per_query = size_t{1} << 18;
   };
 
   // One result of QueryNear.
@@ -101,6 +105,8 @@ class SketchIndex {
   [[nodiscard]] uint64_t Evictions() const;
   // Insert calls that returned false.
   [[nodiscard]] uint64_t Rejected() const;
+  // Query/QueryNear calls that stopped at max_postings_per_query (a degraded answer).
+  [[nodiscard]] uint64_t TruncatedQueries() const;
   // The current time (latest AdvanceTo or the first Insert); INT64_MIN before either.
   [[nodiscard]] int64_t Now() const;
 
@@ -116,9 +122,10 @@ class SketchIndex {
   Block* BlockForInsert(int64_t block_number, int64_t first_live);
   bool InsertIntoBlock(Block* block, int64_t slice, uint64_t doc_id,
                        std::span<const uint32_t> signature, const uint64_t* keys);
-  // Calls visit(segment, doc_index) for every document of live slices in a matching bucket.
+  // Calls visit(segment, doc_index) for every document of live slices in a matching bucket;
+  // false if it stopped at max_postings_per_query.
   template <class Visit>
-  void ForEachCandidate(const uint64_t* keys, Visit&& visit) const;
+  bool ForEachCandidate(const uint64_t* keys, Visit&& visit) const;
   Block* NewBlock(int64_t number) const;
   static void FreeBlock(Block* block);
   void Retire(Block* block);
@@ -135,6 +142,7 @@ class SketchIndex {
   std::atomic<Retired*> retired_{nullptr};  // expired blocks waiting for their grace period
   std::atomic<uint64_t> evictions_{0};
   std::atomic<uint64_t> rejected_{0};
+  mutable std::atomic<uint64_t> truncated_queries_{0};
   std::atomic<size_t> retired_bytes_{0};
   mutable EpochManager epochs_;
 };

@@ -64,6 +64,12 @@ TEST_CASE("SketchIndex: Create rejects bad options and names the field", "[detec
     o.slice_ms = 0;
     CHECK(SketchIndex::Create(o).has_error());
   }
+  SECTION("query budget") {
+    o.max_postings_per_query = 0;
+    auto r = SketchIndex::Create(o);
+    REQUIRE(r.has_error());
+    CHECK(r.error().message == "sketch index: max_postings_per_query = 0, expected >= 1");
+  }
   SECTION("expected above max") {
     o.max_docs_per_slice = 10;
     o.expected_docs_per_slice = 11;
@@ -280,6 +286,32 @@ TEST_CASE("SketchIndex: slices grow past expected_docs_per_slice up to the cap",
   // The next slice has room again.
   index.AdvanceTo(kHour);
   CHECK(index.Insert(500, sigs[110], kHour));
+}
+
+TEST_CASE("SketchIndex: a flood of identical documents cannot make queries unbounded",
+          "[detect][index]") {
+  SketchIndex::Options o = SmallWindow();
+  o.max_postings_per_query = 100;
+  SketchIndex index(o);
+  std::mt19937_64 rng(10);
+  const auto flood = RandomSignature(rng, 64);
+  const auto other = RandomSignature(rng, 64);
+  for (uint64_t i = 0; i < 50; ++i) REQUIRE(index.Insert(i, flood, 0));
+  REQUIRE(index.Insert(1000, other, 0));
+  std::vector<uint64_t> candidates;
+  // 50 documents x 16 bands = 800 postings: the query stops after 100 of them.
+  index.Query(flood, &candidates);
+  CHECK(!candidates.empty());
+  CHECK(candidates.size() <= 100);
+  CHECK(index.TruncatedQueries() == 1);
+  std::vector<SketchIndex::Match> matches;
+  index.QueryNear(flood, 0.5, &matches);
+  CHECK(matches.size() <= 100);
+  CHECK(index.TruncatedQueries() == 2);
+  // Other buckets are unaffected.
+  index.Query(other, &candidates);
+  CHECK(candidates == std::vector<uint64_t>{1000});
+  CHECK(index.TruncatedQueries() == 2);
 }
 
 TEST_CASE("SketchIndex: QueryNear keeps candidates above the threshold, best first",
