@@ -129,6 +129,7 @@ Doc Analyzer::Analyze(const Item& item) const {
   };
 
   std::vector<uint64_t> shingle_words;
+  size_t abjad_tokens = 0;
   for (size_t i = 0; i < tokens.size(); ++i) {
     const Token& t = tokens[i];
     float zone = i < title_end ? p.title_weight
@@ -186,12 +187,12 @@ Doc Analyzer::Analyze(const Item& item) const {
     // other scripts give both, and meet them there (נתניהו, Netanyahu → "ntnh").
     bool abjad = t.script == USCRIPT_ARABIC || t.script == USCRIPT_HEBREW ||
                  t.script == USCRIPT_SYRIAC || t.script == USCRIPT_THAANA;
+    abjad_tokens += abjad;
     if (p.consonant_keys && (abjad || name_like)) {
       std::string cons = ConsonantSkeleton(skeleton);
       if (cons.size() > p.key_prefix - 1) cons.resize(p.key_prefix - 1);
       if (cons.size() >= 3) {
-        add_key("c:" + cons, ascii, name_like ? KeyKind::kName : KeyKind::kInternational,
-                zone * (name_like ? p.name_weight : p.international_weight) * p.consonant_weight);
+        add_key("c:" + cons, ascii, KeyKind::kConsonant, zone * p.name_weight);
       }
       if (abjad) continue;
     }
@@ -203,6 +204,7 @@ Doc Analyzer::Analyze(const Item& item) const {
     }
   }
 
+  doc.abjad = abjad_tokens * 2 > static_cast<size_t>(doc.content_tokens);
   doc.terms.reserve(terms.size());
   for (const auto& [h, w] : terms) doc.terms.push_back(Feature{h, w});
   std::sort(doc.terms.begin(), doc.terms.end(),

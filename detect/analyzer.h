@@ -24,8 +24,8 @@ struct AnalyzerParams {
   int lead_tokens = 60;
   int max_body_tokens = 400;      // words of the body analysed at most
   size_t key_prefix = 5;          // letters of the phonetic skeleton kept in a name key
-  bool consonant_keys = true;     // also consonant-skeleton keys (prefix key_prefix - 1)
-  float consonant_weight = 0.5f;  // their weight next to the vowelled key
+  bool consonant_keys = true;     // also consonant-skeleton keys of names (prefix
+                                  // key_prefix - 1), compared only against abjad texts
   size_t min_international = 7;   // letters a lower-case word needs to be an internationalism
   float name_weight = 1.0f;
   float exonym_weight = 1.0f;

@@ -26,6 +26,7 @@ enum class KeyKind : uint8_t {
   kExonym,          // a country, language or city from the CLDR name tables
   kNumber,          // a number with 3+ digits or a percentage (not a year)
   kInternational,   // a long lower-case content word, transliterated (referendum, stability)
+  kConsonant,       // the consonant skeleton of a name; used only when an abjad text is involved
 };
 
 struct Key {
@@ -48,6 +49,7 @@ struct Doc {
   std::vector<uint64_t> shingles;    // hashes of word 4-grams of the cleaned text, sorted
   std::vector<uint64_t> features;    // hashes of the keys, for MinHash signatures
   int content_tokens = 0;            // content words after cleanup (length of the text)
+  bool abjad = false;                // mostly Arabic/Hebrew script: consonant keys are its names
 };
 
 }  // namespace babelwatch::detect

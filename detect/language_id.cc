@@ -49,6 +49,11 @@ LanguageGuess IdentifyLanguage(std::string_view text, std::string_view hint) {
       text.data(), static_cast<int>(std::min<size_t>(text.size(), 1 << 20)), true, &hints, 0,
       lang3, percent3, score3, nullptr, &text_bytes, &reliable, &valid_prefix);
   std::string detected = Iso(best);
+  // CLD2 sometimes answers "unknown" while ranking one language well ahead (~half the text);
+  // that ranking is still its best guess.
+  for (int k = 0; k < 3 && detected.empty() && text_bytes > 0; ++k) {
+    if (percent3[k] >= 30) detected = Iso(lang3[k]);
+  }
   if (!detected.empty() && reliable) {
     g.lang = detected;
     g.reliable = true;

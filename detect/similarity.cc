@@ -23,6 +23,7 @@ double KindWeight(KeyKind k, const SimilarityParams& p) {
     case KeyKind::kExonym: return p.exonym_weight;
     case KeyKind::kNumber: return p.number_weight;
     case KeyKind::kInternational: return p.international_weight;
+    case KeyKind::kConsonant: return p.name_weight;
   }
   return 1.0;
 }
@@ -43,8 +44,10 @@ void KeepStrongest(std::vector<Weighted>& v, size_t from, size_t keep) {
   v.resize(from + keep);
 }
 
+// consonant: compare names by consonant skeletons (an abjad text is involved) instead of
+// by vowelled skeletons.
 void Vectorize(const Doc& d, const DocumentFrequencies& df, const SimilarityParams& p,
-               bool with_terms, std::vector<Weighted>& out) {
+               bool with_terms, bool consonant, std::vector<Weighted>& out) {
   out.clear();
   if (with_terms) {
     for (const Feature& f : d.terms) out.push_back({f.hash, Tf(f.weight) * df.TermIdf(f.hash, d.lang)});
@@ -53,6 +56,11 @@ void Vectorize(const Doc& d, const DocumentFrequencies& df, const SimilarityPara
   size_t keys_from = out.size();
   double mix = with_terms ? p.key_mix : 1.0;
   for (const Key& k : d.keys) {
+    bool is_consonant = k.kind == KeyKind::kConsonant;
+    if (is_consonant != consonant &&
+        (is_consonant || k.kind == KeyKind::kName || k.kind == KeyKind::kInternational)) {
+      continue;
+    }
     out.push_back({k.hash ^ 0x5bd1e995ULL, mix * KindWeight(k.kind, p) * Tf(k.weight) *
                                                df.KeyIdf(k.hash)});
   }
@@ -122,8 +130,9 @@ double DocSimilarity(const Doc& a, const Doc& b, const DocumentFrequencies& df,
                      const SimilarityParams& params) {
   thread_local std::vector<Weighted> va, vb;
   bool same = a.lang == b.lang;
-  Vectorize(a, df, params, same, va);
-  Vectorize(b, df, params, same, vb);
+  bool consonant = a.abjad || b.abjad;
+  Vectorize(a, df, params, same, consonant, va);
+  Vectorize(b, df, params, same, consonant, vb);
   int shared = 0;
   double cos = Cosine(va, vb, &shared);
   if (!same && shared < params.min_shared_keys_cross) return 0;
