@@ -446,10 +446,12 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 }
 
 std::string FormatIsoUtc(int64_t ms) {
-  int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+  // Floor division without negating (negating INT64_MIN would overflow).
+  int64_t secs = ms / 1000;
+  if (ms % 1000 < 0) --secs;
   int64_t millis = ms - secs * 1000;
-  int64_t days =
-      secs >= 0 ? secs / kSecondsPerDay : -((-secs + kSecondsPerDay - 1) / kSecondsPerDay);
+  int64_t days = secs / kSecondsPerDay;
+  if (secs % kSecondsPerDay < 0) --days;
   int64_t rem = secs - days * kSecondsPerDay;
   // civil_from_days
   int64_t z = days + 719468;
