@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "tests/store/result_printer.h"
 
@@ -600,6 +601,57 @@ TEST_CASE_METHOD(StoreFixture, "Store: a damaged stored alert is dead-lettered, 
   REQUIRE(dead.size() == 1);
   CHECK(dead[0].alert.idempotency_key == "story-1/languages-2");
   CHECK_THAT(dead[0].last_error, Catch::Contains("outbox row"));
+}
+
+}  // namespace
+}  // namespace babelwatch::store
+
+namespace babelwatch::store {
+namespace {
+
+TEST_CASE_METHOD(StoreFixture, "Store: calls from several threads are serialized safely",
+                 "[store][threads]") {
+  auto store = OpenStore();
+  constexpr int kThreads = 4;
+  constexpr int kEach = 50;
+  std::atomic<int> failures{0};  // Catch assertions are not thread-safe: count instead
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string id = std::to_string(t) + "-" + std::to_string(i);
+        Result<bool> fresh = store->MarkSeen("f", id, "https://x/" + id, i);
+        if (!fresh || !*fresh) ++failures;
+        Result<bool> accepted = store->Enqueue(MakeAlert(t * 1000 + i, 2, i), {"a"}, i);
+        if (!accepted || !*accepted) ++failures;
+        Result<std::vector<OutboxEntry>> due = store->Due(1'000'000, "a", 1);
+        if (!due) ++failures;
+        if (due && !due->empty()) {
+          Result<void> done = store->MarkDelivered(due->front().id);
+          // Another thread may have delivered the same row first.
+          if (!done && done.error().code != Code::kNotFound) ++failures;
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  CHECK(failures == 0);
+  CHECK(store->LoadSpreadStates()->size() == kThreads * kEach);
+  for (const OutboxEntry& e : *store->Due(1'000'000, "a", 1000)) {
+    REQUIRE(store->MarkDelivered(e.id));
+  }
+  CHECK(store->Pending()->empty());
+}
+
+TEST_CASE_METHOD(StoreFixture, "Store: two connections to one file share it (WAL)",
+                 "[store][threads]") {
+  auto a = OpenStore();
+  auto b = OpenStore();
+  REQUIRE(*a->Enqueue(MakeAlert(1, 2, 0), {"x"}, 0));
+  CHECK(*b->Enqueue(MakeAlert(1, 2, 0), {"x"}, 0) == false);
+  CHECK(b->Due(0)->size() == 1);
+  REQUIRE(*b->MarkSeen("f", "i", "u", 0));
+  CHECK(*a->MarkSeen("f", "i", "u", 0) == false);
 }
 
 }  // namespace
