@@ -213,8 +213,9 @@ Doc Analyzer::Analyze(const Item& item) const {
   for (auto& [h, k] : keys) doc.keys.push_back(std::move(k));
   std::sort(doc.keys.begin(), doc.keys.end(),
             [](const Key& a, const Key& b) { return a.hash < b.hash; });
-  doc.features.reserve(doc.keys.size());
+  doc.features.reserve(doc.keys.size() + doc.terms.size());
   for (const Key& k : doc.keys) doc.features.push_back(k.hash);
+  for (const Feature& f : doc.terms) doc.features.push_back(f.hash);
 
   // Word 4-gram shingles for near-duplicate (syndication) detection.
   for (size_t i = 0; i + 4 <= shingle_words.size() && doc.shingles.size() < kMaxShingles; ++i) {

@@ -12,8 +12,8 @@ constexpr uint64_t kKeySalt = 0x9ddfea08eb382d69ULL;  // keeps key and term hash
 }  // namespace
 
 Clusterer::Clusterer(const ClusterParams& params, const SimilarityParams& sim,
-                     int64_t window_ms)
-    : params_(params), sim_(sim), window_ms_(window_ms) {}
+                     const SketchIndex::Options& index)
+    : params_(params), sim_(sim), index_(std::make_unique<SketchIndex>(index)) {}
 
 Clusterer::~Clusterer() = default;
 
@@ -55,8 +55,17 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
     if (it == postings_.end() || it->second.size() > params_.max_posting) return;
     for (uint32_t s : it->second) ++shared[s];
   };
-  for (const Feature& f : d.terms) collect(f.hash);
-  for (const Key& k : d.keys) collect(k.hash ^ kKeySalt);
+  if (params_.use_inverted_index) {
+    for (const Feature& f : d.terms) collect(f.hash);
+    for (const Key& k : d.keys) collect(k.hash ^ kKeySalt);
+  }
+  if (params_.use_sketch_index && !d.signature.empty()) {
+    std::vector<uint64_t> ids;
+    index_->Query(d.signature, &ids);
+    for (uint64_t id : ids) {
+      if (docs_.count(static_cast<uint32_t>(id))) shared[static_cast<uint32_t>(id)] += 1;
+    }
+  }
   std::vector<std::pair<int, uint32_t>> cands;
   cands.reserve(shared.size());
   for (const auto& [slot, n] : shared) cands.emplace_back(n, slot);
@@ -149,6 +158,7 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
   docs_.emplace(slot, Entry{doc, a.story, a.syndicated});
   by_time_.emplace(d.published_ms, slot);
   Index(slot, d);
+  if (!d.signature.empty()) index_->Insert(slot, d.signature, d.published_ms);
   return a;
 }
 
@@ -166,6 +176,7 @@ void Clusterer::Refresh(StoryState& s) const {
 }
 
 void Clusterer::ExpireBefore(int64_t cutoff_ms) {
+  index_->AdvanceTo(cutoff_ms + index_->options().window_ms);
   while (!by_time_.empty() && by_time_.begin()->first < cutoff_ms) {
     uint32_t slot = by_time_.begin()->second;
     by_time_.erase(by_time_.begin());

@@ -20,6 +20,7 @@
 #include "detect/doc.h"
 #include "detect/engine.h"
 #include "detect/similarity.h"
+#include "detect/sketch_index.h"
 
 namespace babelwatch::detect {
 
@@ -34,11 +35,19 @@ struct ClusterParams {
   // A story's score is the mean of its link_k best member scores (1 = single link); a story
   // with fewer members averages what it has.
   size_t link_k = 2;
+  // Where candidates come from: the LSH sketch index over MinHash signatures, and an inverted
+  // index over the documents' discriminating keys and terms (LSH alone misses most
+  // cross-language pairs of headlines, see docs/QUALITY.md).
+  bool use_sketch_index = true;
+  bool use_inverted_index = true;
 };
 
 class Clusterer {
  public:
-  Clusterer(const ClusterParams& params, const SimilarityParams& sim, int64_t window_ms);
+  // index: options of the sketch index (bands * rows must be the signature length of the
+  // documents given to Add; validated by Engine::Create).
+  Clusterer(const ClusterParams& params, const SimilarityParams& sim,
+            const SketchIndex::Options& index);
   ~Clusterer();
 
   Assignment Add(std::shared_ptr<const Doc> doc);
@@ -74,7 +83,7 @@ class Clusterer {
   // Constant after construction.
   const ClusterParams params_;
   const SimilarityParams sim_;
-  const int64_t window_ms_;
+  const std::unique_ptr<SketchIndex> index_;
 
   DocumentFrequencies df_;
   uint32_t next_slot_ = 0;

@@ -47,7 +47,8 @@ struct Doc {
   std::vector<Feature> terms;        // stemmed content words, sorted by hash, unique
   std::vector<Key> keys;             // language-neutral keys, sorted by hash, unique
   std::vector<uint64_t> shingles;    // hashes of word 4-grams of the cleaned text, sorted
-  std::vector<uint64_t> features;    // hashes of the keys, for MinHash signatures
+  std::vector<uint64_t> features;    // hashes of the keys and terms, for MinHash signatures
+  std::vector<uint32_t> signature;   // MinHash of `features` (the sketch index's key)
   int content_tokens = 0;            // content words after cleanup (length of the text)
   bool abjad = false;                // mostly Arabic/Hebrew script: consonant keys are its names
 };

@@ -6,6 +6,8 @@
 #include "detect/clusterer.h"
 #include "detect/doc.h"
 #include "detect/engine_params.h"
+#include "detect/minhash.h"
+#include "detect/sketch_index.h"
 
 namespace babelwatch::detect {
 
@@ -13,6 +15,7 @@ struct Engine::Impl {
   DetectOptions options;
   std::unique_ptr<Analyzer> analyzer;
   std::unique_ptr<Clusterer> clusterer;
+  std::unique_ptr<MinHasher> minhash;
   int64_t now_ms = INT64_MIN;
 };
 
@@ -41,6 +44,15 @@ Result<std::unique_ptr<Engine>> Engine::Create(const DetectOptions& options,
   if (options.same_language_threshold > 1 || options.cross_language_threshold > 1) {
     return InvalidArgument("detect thresholds: must be <= 1 (or < 0 for the default)");
   }
+  SketchIndex::Options index;
+  index.bands = options.minhash_bands;
+  index.rows = options.minhash_rows;
+  index.slice_ms = options.slice_ms;
+  index.window_ms = options.window_ms;
+  index.seed = options.seed;
+  if (auto checked = SketchIndex::Create(index); !checked) {
+    return checked.error().WithContext("detect");
+  }
   std::unique_ptr<Engine> e(new Engine());
   e->impl_->options = options;
   auto analyzer = Analyzer::Create(params.analyzer);
@@ -51,12 +63,16 @@ Result<std::unique_ptr<Engine>> Engine::Create(const DetectOptions& options,
   if (options.cross_language_threshold >= 0) {
     cp.cross_threshold = options.cross_language_threshold;
   }
-  e->impl_->clusterer = std::make_unique<Clusterer>(cp, params.similarity, options.window_ms);
+  e->impl_->clusterer = std::make_unique<Clusterer>(cp, params.similarity, index);
+  e->impl_->minhash =
+      std::make_unique<MinHasher>(options.minhash_bands * options.minhash_rows, options.seed);
   return e;
 }
 
 std::shared_ptr<const Doc> Engine::Analyze(const Item& item) const {
-  return std::make_shared<const Doc>(impl_->analyzer->Analyze(item));
+  Doc doc = impl_->analyzer->Analyze(item);
+  if (!doc.features.empty()) doc.signature = impl_->minhash->Sign(doc.features);
+  return std::make_shared<const Doc>(std::move(doc));
 }
 
 Assignment Engine::Assign(std::shared_ptr<const Doc> doc) {
