@@ -393,3 +393,23 @@ TEST_CASE("CurlHttpClient: requests complete with the io_context run by four thr
 }
 
 }  // namespace babelwatch::net
+
+namespace babelwatch::net {
+
+TEST_CASE("CurlHttpClient: requests go through the configured proxy", "[net][client]") {
+  testing::LoopbackHttpServer proxy;  // answers absolute-form requests like an HTTP proxy
+  proxy.Set("http://feeds.example.invalid/rss", testing::Respond(200, "via proxy"));
+  CurlHttpClientOptions options;
+  options.proxy = proxy.Url("");
+  HttpRequest request;
+  request.url = "http://feeds.example.invalid/rss";
+  auto result = FetchSync(request, options);
+  REQUIRE(result.has_value());
+  CHECK(result->status == 200);
+  CHECK(result->body == "via proxy");
+  auto seen = proxy.Requests("http://feeds.example.invalid/rss");
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].Header("host") == "feeds.example.invalid");
+}
+
+}  // namespace babelwatch::net
