@@ -13,6 +13,7 @@
 #include "monitoring/metrics_registry.h"
 #include "monitoring/monitoring_routes.h"
 #include "monitoring/process_collector.h"
+#include "monitoring/route_metrics.h"
 #include "net/curl_http_client.h"
 #include "net/http_server.h"
 
@@ -213,6 +214,44 @@ TEST_CASE("IsLoopbackAddress and ToHttpServerOptions", "[monitoring][api]") {
   CHECK(http.address == "0.0.0.0");
   CHECK(http.port == 1234);
   CHECK(http.max_request_bytes == 99);
+}
+
+}  // namespace babelwatch::monitoring
+
+namespace babelwatch::monitoring {
+
+TEST_CASE("InstrumentRoute: counts by route and code class and times the handler", "[monitoring]") {
+  prometheus::Registry registry;
+  int status = 200;
+  auto handler = InstrumentRoute(registry, "/api/feeds", [&](const net::HttpServerRequest&) {
+    net::HttpServerResponse response;
+    response.status = status;
+    return response;
+  });
+  net::HttpServerRequest request;
+  request.path = "/api/feeds";
+  CHECK(handler(request).status == 200);
+  CHECK(handler(request).status == 200);
+  status = 503;
+  CHECK(handler(request).status == 503);
+  double ok = 0, unavailable = 0;
+  uint64_t observed = 0;
+  for (const auto& family : registry.Collect()) {
+    for (const auto& metric : family.metric) {
+      if (family.name == "babelwatch_http_requests_total") {
+        for (const auto& label : metric.label) {
+          if (label.name == "code" && label.value == "2xx") ok = metric.counter.value;
+          if (label.name == "code" && label.value == "5xx") unavailable = metric.counter.value;
+        }
+      }
+      if (family.name == "babelwatch_http_request_duration_seconds") {
+        observed = metric.histogram.sample_count;
+      }
+    }
+  }
+  CHECK(ok == 2);
+  CHECK(unavailable == 1);
+  CHECK(observed == 3);
 }
 
 }  // namespace babelwatch::monitoring
