@@ -243,15 +243,14 @@ std::optional<int64_t> Dispatcher::Poll() {
     }
     std::optional<int64_t> blocked_until;
     for (size_t i = 0; i < d.sinks.size(); ++i) {
-      const Sink& sink = *d.sinks[i];
+      Sink& sink = *d.sinks[i];
       SinkCounters& c = d.counters[i];
       int64_t free = sink.MaxInFlight() - c.in_flight;
       if (free <= 0) continue;
       if (sink.ReadyAt() > now) {
         blocked_until = std::min(blocked_until.value_or(sink.ReadyAt()), sink.ReadyAt());
-        free = 0;
+        continue;
       }
-      if (free == 0) continue;
       const int limit = static_cast<int>(std::min<int64_t>(d.options.due_batch, free) +
                                          static_cast<int64_t>(d.busy.size()));
       Result<std::vector<store::OutboxEntry>> due = d.store.Due(now, sink.name(), limit);
@@ -261,7 +260,12 @@ std::optional<int64_t> Dispatcher::Poll() {
       }
       for (store::OutboxEntry& e : *due) {
         if (free == 0) break;
-        if (!d.busy.insert(e.id).second) continue;
+        if (d.busy.count(e.id) > 0) continue;
+        if (!sink.TryReserve(now)) {  // rate-limited (possibly by a sibling sink)
+          blocked_until = std::min(blocked_until.value_or(sink.ReadyAt()), sink.ReadyAt());
+          break;
+        }
+        d.busy.insert(e.id);
         ++c.in_flight;
         --free;
         starts.push_back(Start{i, std::move(e)});

@@ -52,6 +52,13 @@ class Sink {
 
   // Wall-clock ms before which the sink wants no delivery (rate limit, Retry-After).
   [[nodiscard]] virtual int64_t ReadyAt() const { return 0; }
+  // Called by the dispatcher (serialized) just before it hands this sink a delivery at
+  // now_ms; false means "not now" (a rate limit) and nothing is started. A sink that
+  // rate-limits reserves its slot here, so sinks sharing one endpoint share one limit.
+  [[nodiscard]] virtual bool TryReserve(int64_t now_ms) {
+    (void)now_ms;
+    return true;
+  }
   // Deliveries the dispatcher may have in flight at once on this sink.
   [[nodiscard]] virtual int MaxInFlight() const { return 1; }
   // Delivers `alert` (now_ms: wall-clock time of the attempt); calls `done` exactly once.

@@ -1,6 +1,9 @@
 #include "alert/sink_factory.h"
 
+#include <atomic>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <set>
 
 #include "alert/alertmanager_sink.h"
@@ -11,7 +14,12 @@
 
 namespace babelwatch::alert {
 
-Result<std::unique_ptr<Sink>> MakeSink(const SinkOptions& options, const SinkContext& context) {
+namespace {
+
+using SlackLimits = std::map<std::string, std::shared_ptr<std::atomic<int64_t>>>;
+
+Result<std::unique_ptr<Sink>> Make(const SinkOptions& options, const SinkContext& context,
+                                   SlackLimits* slack_limits) {
   const std::string where = "sink \"" + options.name + "\"";
   if (options.name.empty())
     return InvalidArgument("sink of type \"" + options.type + "\": empty name");
@@ -44,11 +52,23 @@ Result<std::unique_ptr<Sink>> MakeSink(const SinkOptions& options, const SinkCon
         std::make_unique<WebhookSink>(options, context.public_url, *context.http));
   }
   if (options.type == "slack") {
+    std::shared_ptr<std::atomic<int64_t>> limit;
+    if (slack_limits != nullptr) {
+      std::shared_ptr<std::atomic<int64_t>>& shared = (*slack_limits)[options.url];
+      if (!shared) shared = std::make_shared<std::atomic<int64_t>>(0);
+      limit = shared;
+    }
     return std::unique_ptr<Sink>(
-        std::make_unique<SlackSink>(options, context.public_url, *context.http));
+        std::make_unique<SlackSink>(options, context.public_url, *context.http, limit));
   }
   return std::unique_ptr<Sink>(
       std::make_unique<AlertmanagerSink>(options, context.public_url, *context.http));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Sink>> MakeSink(const SinkOptions& options, const SinkContext& context) {
+  return Make(options, context, nullptr);
 }
 
 Result<std::vector<std::unique_ptr<Sink>>> MakeSinks(const std::vector<SinkOptions>& options,
@@ -56,12 +76,13 @@ Result<std::vector<std::unique_ptr<Sink>>> MakeSinks(const std::vector<SinkOptio
   std::vector<std::unique_ptr<Sink>> sinks;
   std::string errors;
   std::set<std::string> names;
+  SlackLimits slack_limits;
   for (const SinkOptions& o : options) {
     if (!o.name.empty() && !names.insert(o.name).second) {
       errors += (errors.empty() ? "" : "\n") + ("sink \"" + o.name + "\": name used twice");
       continue;
     }
-    Result<std::unique_ptr<Sink>> sink = MakeSink(o, context);
+    Result<std::unique_ptr<Sink>> sink = Make(o, context, &slack_limits);
     if (!sink) {
       errors += (errors.empty() ? "" : "\n") + sink.error().message;
       continue;

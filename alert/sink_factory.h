@@ -28,7 +28,8 @@ struct SinkContext {
 [[nodiscard]] Result<std::unique_ptr<Sink>> MakeSink(const SinkOptions& options,
                                                      const SinkContext& context);
 
-// Every sink, or every error (one per line) if any is invalid; names must be unique.
+// Every sink, or every error (one per line) if any is invalid; names must be unique. Slack
+// sinks with the same webhook URL share one rate limit.
 [[nodiscard]] Result<std::vector<std::unique_ptr<Sink>>> MakeSinks(
     const std::vector<SinkOptions>& options, const SinkContext& context);
 

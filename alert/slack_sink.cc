@@ -125,13 +125,22 @@ boost::json::object BuildSlackMessage(const Alert& alert, std::string_view publi
   return msg;
 }
 
-SlackSink::SlackSink(SinkOptions options, std::string public_url, net::HttpClient& http)
+SlackSink::SlackSink(SinkOptions options, std::string public_url, net::HttpClient& http,
+                     std::shared_ptr<std::atomic<int64_t>> limit)
     : Sink(std::move(options)),
       public_url_(std::move(public_url)),
       http_(http),
-      ready_at_(std::make_shared<std::atomic<int64_t>>(0)) {}
+      ready_at_(limit ? std::move(limit) : std::make_shared<std::atomic<int64_t>>(0)) {}
 
 int64_t SlackSink::ReadyAt() const { return ready_at_->load(); }
+
+bool SlackSink::TryReserve(int64_t now_ms) {
+  int64_t ready = ready_at_->load();
+  while (ready <= now_ms) {
+    if (ready_at_->compare_exchange_weak(ready, now_ms + kMinIntervalMs)) return true;
+  }
+  return false;
+}
 
 void SlackSink::Deliver(const Alert& alert, int64_t now_ms, Done done) {
   // One message per second per webhook, counted from the start of each attempt.

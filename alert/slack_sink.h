@@ -4,7 +4,8 @@
 // line per language with its first headline, source and time, a context line with the
 // idempotency key) plus a plain-text `text` fallback for notifications. Text from feeds is
 // mrkdwn-escaped (&, <, >), links only carry http(s) URLs. At most one message per second
-// per webhook (ReadyAt), and a 429's Retry-After holds the whole webhook back.
+// per webhook (TryReserve/ReadyAt; shared by every sink of one webhook URL built by
+// MakeSinks), and a 429's Retry-After holds the whole webhook back.
 // Thread-safe; see alert/sink.h. The HttpClient must outlive the sink.
 #pragma once
 
@@ -32,9 +33,14 @@ class SlackSink final : public Sink {
  public:
   static constexpr int64_t kMinIntervalMs = 1000;
 
-  SlackSink(SinkOptions options, std::string public_url, net::HttpClient& http);
+  // Sinks built with the same `limit` share one rate limit (MakeSinks() gives every Slack
+  // sink of one webhook URL the same); nullptr = a limit of its own.
+  SlackSink(SinkOptions options, std::string public_url, net::HttpClient& http,
+            std::shared_ptr<std::atomic<int64_t>> limit = nullptr);
 
   [[nodiscard]] int64_t ReadyAt() const override;
+  // Takes the webhook's next one-second slot if it is free at now_ms.
+  [[nodiscard]] bool TryReserve(int64_t now_ms) override;
   [[nodiscard]] int MaxInFlight() const override { return 1; }
   void Deliver(const Alert& alert, int64_t now_ms, Done done) override;
 

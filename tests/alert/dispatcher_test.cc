@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "alert/sink_factory.h"
 #include "alert/slack_sink.h"
 #include "alert/webhook_sink.h"
 #include "tests/alert/fake_http_client.h"
@@ -403,6 +404,45 @@ TEST_CASE_METHOD(DispatcherFixture, "Dispatcher: a failing store is logged once 
   dispatcher_->Poll();
   CHECK_THAT(log_.back(), Catch::Contains("similar errors not logged"));
   CHECK(dispatcher_->Counters().store_errors >= 31);
+}
+
+}  // namespace
+}  // namespace babelwatch::alert
+
+namespace babelwatch::alert {
+namespace {
+
+TEST_CASE_METHOD(DispatcherFixture,
+                 "Dispatcher: two Slack sinks of one webhook share its 1/s limit",
+                 "[alert][dispatcher][slack]") {
+  SinkContext ctx;
+  ctx.http = &http_;
+  ctx.public_url = "http://bw";
+  SinkOptions a = Sink("team-a", "slack");
+  SinkOptions b = Sink("team-b", "slack");
+  b.url = a.url;  // the same incoming webhook
+  SinkOptions c = Sink("other", "slack");
+  auto sinks = MakeSinks({a, b, c}, ctx);
+  REQUIRE(sinks);
+  DispatcherOptions d;
+  d.log = [](std::string_view) {};
+  dispatcher_ = std::make_unique<Dispatcher>(*store_, std::move(*sinks), clock_, d);
+  REQUIRE(*dispatcher_->Submit(SampleAlert()) == SubmitStatus::kAccepted);
+  dispatcher_->Poll();
+  // team-a and other start; team-b waits for the shared webhook's next second.
+  REQUIRE(http_.pending() == 2);
+  CHECK(http_.sent()[0].url == a.url);
+  CHECK(http_.sent()[1].url == c.url);
+  http_.CompleteNext(200, {}, "ok");
+  http_.CompleteNext(200, {}, "ok");
+  CHECK(dispatcher_->Poll() == std::optional<int64_t>(Now() + 1000));
+  CHECK(http_.pending() == 0);
+  Advance(1000);
+  dispatcher_->Poll();
+  REQUIRE(http_.pending() == 1);
+  CHECK(http_.next().url == a.url);
+  http_.CompleteNext(200, {}, "ok");
+  CHECK(store_->Pending()->empty());
 }
 
 }  // namespace
