@@ -5,8 +5,9 @@
 // whether to delete the outbox row, retry it later, or dead-letter it. HTTP sinks share
 // ClassifyResponse() so every sink maps statuses and transport errors the same way.
 //
-// Threads: Deliver(), ReadyAt() and MaxInFlight() may be called from any thread, but the
-// Dispatcher serializes them; `done` may run on another thread (the HTTP client's
+// Threads: every sink is thread-safe. The Dispatcher calls TryReserve() under its lock;
+// Deliver() runs outside it and may run on several threads at once (at most MaxInFlight()
+// deliveries are outstanding). `done` may run on another thread (the HTTP client's
 // executor) and possibly before Deliver() returns (the log sink). Sinks keep the state their
 // completions touch in shared_ptrs, so a sink may be destroyed while a request is in flight
 // (the late completion then only calls `done`).
