@@ -25,7 +25,7 @@
 namespace babelwatch::detect {
 
 struct ClusterParams {
-  double same_threshold = 0.30;    // similarity for a link between documents of one language
+  double same_threshold = 0.35;    // similarity for a link between documents of one language
   double cross_threshold = 0.20;   // ... of two languages
   double decay_hours = 24;         // similarity × 1 / (1 + Δt / decay)
   double syndication_jaccard = 0.5;

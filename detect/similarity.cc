@@ -15,7 +15,11 @@ double Idf(const std::unordered_map<uint64_t, int32_t>& map, uint64_t h, int64_t
   return std::max(0.0, std::log((static_cast<double>(n) + prior + 1.0) / (df + 0.5)));
 }
 
-double Tf(float w) { return std::log1p(static_cast<double>(w)); }
+double Tf(float w, int mode) {
+  if (mode == 1) return static_cast<double>(w);
+  if (mode == 2) return std::sqrt(static_cast<double>(w));
+  return std::log1p(static_cast<double>(w));
+}
 
 double KindWeight(KeyKind k, const SimilarityParams& p) {
   switch (k) {
@@ -50,7 +54,7 @@ void Vectorize(const Doc& d, const DocumentFrequencies& df, const SimilarityPara
                bool with_terms, bool consonant, std::vector<Weighted>& out) {
   out.clear();
   if (with_terms) {
-    for (const Feature& f : d.terms) out.push_back({f.hash, Tf(f.weight) * df.TermIdf(f.hash, d.lang)});
+    for (const Feature& f : d.terms) out.push_back({f.hash, Tf(f.weight, p.term_tf_mode) * df.TermIdf(f.hash, d.lang)});
     KeepStrongest(out, 0, p.max_terms);
   }
   size_t keys_from = out.size();
@@ -61,7 +65,7 @@ void Vectorize(const Doc& d, const DocumentFrequencies& df, const SimilarityPara
         (is_consonant || k.kind == KeyKind::kName || k.kind == KeyKind::kInternational)) {
       continue;
     }
-    out.push_back({k.hash ^ 0x5bd1e995ULL, mix * KindWeight(k.kind, p) * Tf(k.weight) *
+    out.push_back({k.hash ^ 0x5bd1e995ULL, mix * KindWeight(k.kind, p) * Tf(k.weight, p.key_tf_mode) *
                                                df.KeyIdf(k.hash)});
   }
   KeepStrongest(out, keys_from, p.max_keys);
