@@ -142,7 +142,9 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     for (const auto& route : routes_) {
       if (!PrefixMatches(route.prefix, request.path)) continue;
       path_known = true;
-      if (route.method != request.method) continue;
+      // HEAD is answered by the GET route, without the body.
+      const std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+      if (route.method != method) continue;
       if (best == nullptr || route.prefix.size() > best->prefix.size()) best = &route;
     }
     HttpServerResponse response;
@@ -256,6 +258,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request->body = std::move(message.body());
     request->remote_address = remote_address_;
     keep_alive_ = message.keep_alive();
+    head_ = request->method == "HEAD";
     version_ = message.version();
     // Route on the server strand, then come back to this connection's strand to write.
     asio::post(server_->strand(), [self = shared_from_this(), request] {
@@ -267,6 +270,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void SendError(int status, std::string body) {
     keep_alive_ = false;
+    head_ = false;
     version_ = 11;
     HttpServerResponse response;
     response.status = status;
@@ -275,25 +279,39 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Write(HttpServerResponse response) {
-    response_.emplace();
-    response_->version(version_);
-    response_->result(static_cast<unsigned>(response.status));
-    response_->set(http::field::server, "babelwatch");
-    response_->set(http::field::content_type, response.content_type);
-    for (const auto& [name, value] : response.headers) response_->insert(name, value);
-    response_->body() = std::move(response.body);
-    response_->keep_alive(keep_alive_ && !server_->stopping());
-    response_->prepare_payload();
     stream_.expires_after(std::chrono::milliseconds(server_->options().write_timeout_ms));
+    const bool keep_alive = keep_alive_ && !server_->stopping();
+    if (head_) {
+      // Same header as the GET response would have, no body.
+      head_response_.emplace();
+      Fill(*head_response_, response, keep_alive);
+      head_response_->content_length(response.body.size());
+      return http::async_write(
+          stream_, *head_response_,
+          beast::bind_front_handler(&Session::OnWrite, shared_from_this(), keep_alive));
+    }
+    response_.emplace();
+    Fill(*response_, response, keep_alive);
+    response_->body() = std::move(response.body);
+    response_->prepare_payload();
     http::async_write(stream_, *response_,
-                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+                      beast::bind_front_handler(&Session::OnWrite, shared_from_this(), keep_alive));
   }
 
-  void OnWrite(boost::system::error_code ec, size_t) {
-    if (ec) return Close();
-    bool keep_alive = response_->keep_alive();
+  template <class Message>
+  void Fill(Message& message, const HttpServerResponse& response, bool keep_alive) {
+    message.version(version_);
+    message.result(static_cast<unsigned>(response.status));
+    message.set(http::field::server, "babelwatch");
+    message.set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) message.insert(name, value);
+    message.keep_alive(keep_alive);
+  }
+
+  void OnWrite(bool keep_alive, boost::system::error_code ec, size_t) {
     response_.reset();
-    if (!keep_alive) return Close();
+    head_response_.reset();
+    if (ec || !keep_alive) return Close();
     DoRead();
   }
 
@@ -309,6 +327,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string remote_address_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
+  std::optional<http::response<http::empty_body>> head_response_;
+  bool head_ = false;
   bool keep_alive_ = false;
   unsigned version_ = 11;
   bool reading_ = false;

@@ -72,7 +72,8 @@ class HttpServer {
   // Routes requests with this method ("GET", "POST", ...) whose path equals `path_prefix` or
   // continues it after a '/' ("/api" matches "/api" and "/api/feeds", not "/apix"; "/" matches
   // everything). The longest matching prefix wins. A path that matches only routes of other
-  // methods gets 405, one that matches nothing 404. Call before Start() only.
+  // methods gets 405, one that matches nothing 404. HEAD requests run the GET route and get
+  // its status and headers without the body. Call before Start() only.
   void Handle(std::string method, std::string path_prefix, RouteHandler handler);
 
   // Binds options.address:options.port and starts accepting. Returns the bound port.

@@ -368,7 +368,7 @@ TEST_CASE_METHOD(SchedulerFixture,
 
 TEST_CASE_METHOD(SchedulerFixture, "FeedScheduler: requests to one host are spaced apart",
                  "[feeds][scheduler]") {
-  options.per_host_spacing = 400ms;
+  options.per_host_spacing = 500ms;
   std::mutex mutex;
   std::vector<std::chrono::steady_clock::time_point> arrivals;
   std::vector<FeedSpec> feeds;
@@ -385,7 +385,8 @@ TEST_CASE_METHOD(SchedulerFixture, "FeedScheduler: requests to one host are spac
   REQUIRE(RunUntilStates(3));
   std::lock_guard<std::mutex> lock(mutex);
   REQUIRE(arrivals.size() == 3);
-  // Starts are 400 ms apart on the scheduler's side; allow 150 ms of loopback jitter.
+  // Starts are 500 ms apart on the scheduler's side; the bound leaves 250 ms for a first
+  // request that is slower than the next one (a new connection on a loaded machine).
   CHECK(arrivals[1] - arrivals[0] >= 250ms);
   CHECK(arrivals[2] - arrivals[1] >= 250ms);
 }

@@ -277,3 +277,32 @@ TEST_CASE("HttpServer: connections beyond max_connections are closed at once", "
 }
 
 }  // namespace babelwatch::net
+
+namespace babelwatch::net {
+
+TEST_CASE("HttpServer: HEAD gets the GET route's headers without the body", "[net][server]") {
+  boost::asio::io_context ioc;
+  HttpServer server(ioc, {});
+  int calls = 0;
+  server.Handle("GET", "/healthz", [&](const HttpServerRequest& r) {
+    ++calls;
+    HttpServerResponse response;
+    response.body = "ok from " + r.method + "\n";
+    return response;
+  });
+  auto port = server.Start();
+  REQUIRE(port.has_value());
+  HttpRequest head = Get(*port, "/healthz");
+  head.method = "HEAD";
+  auto r = Call(ioc, head);
+  REQUIRE(r.has_value());
+  CHECK(r->status == 200);
+  CHECK(r->body.empty());
+  CHECK(r->Header("content-length") == "13");  // "ok from HEAD\n"
+  auto g = Call(ioc, Get(*port, "/healthz"));
+  REQUIRE(g.has_value());
+  CHECK(g->body == "ok from GET\n");
+  CHECK(calls == 2);
+}
+
+}  // namespace babelwatch::net
