@@ -8,6 +8,7 @@
 
 #include "alert/sink_factory.h"
 #include "alert/slack_sink.h"
+#include "alert/watchlist_router.h"
 #include "alert/webhook_sink.h"
 #include "tests/alert/fake_http_client.h"
 #include "tests/alert/test_alerts.h"
@@ -443,6 +444,78 @@ TEST_CASE_METHOD(DispatcherFixture,
   CHECK(http_.next().url == a.url);
   http_.CompleteNext(200, {}, "ok");
   CHECK(store_->Pending()->empty());
+}
+
+}  // namespace
+}  // namespace babelwatch::alert
+
+namespace babelwatch::alert {
+namespace {
+
+// The wiring the daemon uses: router -> Dispatcher::Submit(alert, sinks, scope) -> store;
+// on restart, Store::LoadSpreadStates() -> router->RestoreAlerted(scope, ...).
+class Wiring {
+ public:
+  Wiring(store::Store& store, Dispatcher& dispatcher, const AlertOptions& options)
+      : store_(store), dispatcher_(dispatcher) {
+    auto r = WatchlistRouter::Create(options);
+    REQUIRE(r);
+    router_ = std::move(*r);
+    for (const store::SpreadState& s : *store_.LoadSpreadStates()) {
+      router_->RestoreAlerted(s.scope, s.story, s.languages_alerted, s.last_alert_ms);
+    }
+  }
+  int Observe(const StorySummary& story, int64_t now_ms) {
+    int accepted = 0;
+    for (const RoutedAlert& r : router_->Observe(story, now_ms)) {
+      Result<SubmitStatus> s = dispatcher_.Submit(r.alert, r.sinks, r.watchlist);
+      REQUIRE(s);
+      if (*s == SubmitStatus::kAccepted) ++accepted;
+    }
+    return accepted;
+  }
+
+ private:
+  store::Store& store_;
+  Dispatcher& dispatcher_;
+  std::unique_ptr<WatchlistRouter> router_;
+};
+
+StorySummary Languages(StoryId id, std::vector<std::string> langs) {
+  StorySummary s;
+  s.id = id;
+  for (auto& l : langs) s.languages.push_back(StoryLanguage{l, 0, "t", "src", "http://x/"});
+  s.independent_sources = static_cast<int>(langs.size());
+  return s;
+}
+
+TEST_CASE_METHOD(DispatcherFixture, "Restart: a story alerts once across a restart",
+                 "[alert][dispatcher][restart]") {
+  AlertOptions options;
+  options.sinks = {Sink("hook", "webhook")};
+  WatchlistOptions kz;
+  kz.name = "kz";
+  kz.min_languages = 3;
+  WatchlistOptions all;
+  all.name = "all";
+  options.watchlists = {all, kz};
+  Build({Sink("hook", "webhook")});
+  {
+    Wiring w(*store_, *dispatcher_, options);
+    CHECK(w.Observe(Languages(1, {"en"}), 0) == 0);        // one language before ...
+    CHECK(w.Observe(Languages(2, {"en", "uk"}), 0) == 1);  // "all" alerts story 2
+  }
+  OpenStore();  // the process restarts
+  Build({Sink("hook", "webhook")});
+  Wiring w(*store_, *dispatcher_, options);
+  CHECK(w.Observe(Languages(1, {"en", "uk"}), 10) == 1);               // ... and a second after it
+  CHECK(w.Observe(Languages(2, {"en", "uk"}), 10) == 0);               // not again
+  CHECK(w.Observe(Languages(2, {"en", "uk", "ru"}), 1'000'000) == 2);  // update + kz
+  std::vector<std::string> keys;
+  for (const store::OutboxEntry& e : *store_->Pending()) keys.push_back(e.alert.idempotency_key);
+  CHECK(keys ==
+        std::vector<std::string>{"story-2/languages-2/watch-all", "story-1/languages-2/watch-all",
+                                 "story-2/languages-3/watch-all", "story-2/languages-3/watch-kz"});
 }
 
 }  // namespace
