@@ -38,9 +38,9 @@ int ReplaceAll(std::string& text, const std::string& from, const std::string& to
 // man/ findable through MANPATH (the Documentation= check runs `man`), in `dir`.
 std::string UnitForBuildTree(const TempDir& dir) {
   std::string unit = UnitText();
-  // "/usr/bin/babelwatch " (the CLI) before "/usr/bin/babelwatchd" (the daemon).
+  // "/usr/bin/babelwatch " (the CLI) before "/usr/sbin/babelwatchd" (the daemon).
   REQUIRE(ReplaceAll(unit, "/usr/bin/babelwatch ", std::string(BABELWATCH_CLI_PATH) + " ") == 1);
-  REQUIRE(ReplaceAll(unit, "/usr/bin/babelwatchd ", std::string(BABELWATCHD_PATH) + " ") == 1);
+  REQUIRE(ReplaceAll(unit, "/usr/sbin/babelwatchd ", std::string(BABELWATCHD_PATH) + " ") == 1);
   const std::string path = dir.path() + "/babelwatch.service";
   WriteFile(path, unit);
   for (const char* page : {"man8/babelwatchd.8", "man1/babelwatch.1"}) {
@@ -62,7 +62,7 @@ TEST_CASE("ops: the unit has the directives an operator expects", "[ops][systemd
         "PrivateTmp=yes", "PrivateDevices=yes", "NoNewPrivileges=yes",
         "RestrictAddressFamilies=", "SystemCallFilter=@system-service",
         "MemoryDenyWriteExecute=yes", "ExecStartPre=/usr/bin/babelwatch check-config ",
-        "ExecStart=/usr/bin/babelwatchd --config "}) {
+        "ExecStart=/usr/sbin/babelwatchd --config "}) {
     INFO(line);
     CHECK(unit.find(std::string("\n") + line) != std::string::npos);
   }
