@@ -176,8 +176,17 @@ class FeedScheduler::Impl : public std::enable_shared_from_this<FeedScheduler::I
       if (next.count(spec.id) != 0) continue;  // config validation rejects duplicates
       auto old = feeds_.find(spec.id);
       if (old != feeds_.end() && old->second->state.configured_url == spec.url) {
-        // Kept: same state, same timer; only the spec (language, interval) may change.
-        old->second->spec = std::move(spec);
+        // Kept: same state, same timer; only the spec (language, interval) may change. A
+        // shorter configured interval takes effect now rather than after the old one ends.
+        FeedEntry& kept = *old->second;
+        kept.spec = std::move(spec);
+        const milliseconds interval = IntervalOf(kept);
+        if (kept.spec.interval.count() > 0) kept.state.interval_ms = interval.count();
+        if (!kept.in_flight && !kept.queued &&
+            kept.state.next_poll_ms - now_ms > interval.count()) {
+          Schedule(kept, Jitter(interval, options_.jitter, Random()));
+          Publish(kept.state);
+        }
         next.emplace(old->first, std::move(old->second));
         feeds_.erase(old);
         continue;

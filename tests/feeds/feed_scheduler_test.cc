@@ -425,6 +425,19 @@ TEST_CASE_METHOD(SchedulerFixture,
   }
 }
 
+TEST_CASE_METHOD(SchedulerFixture, "FeedScheduler: a shorter configured interval applies at reload",
+                 "[feeds][scheduler]") {
+  server.Set("/a", FeedResponse());
+  Start({Spec("a", "/a", 1h)});
+  REQUIRE(RunUntilStates(1));
+  CHECK(StateOf("a").next_poll_ms - kNowMs == kHourMs);
+  scheduler->SetFeeds({Spec("a", "/a", 2min)});
+  REQUIRE(RunUntil([&] { return StateOf("a").next_poll_ms - kNowMs == 2 * 60 * 1000; }));
+  CHECK(StateOf("a").interval_ms == 2 * 60 * 1000);
+  CHECK(StateOf("a").items_total == 2);
+  CHECK(server.Count("/a") == 1);
+}
+
 TEST_CASE_METHOD(SchedulerFixture, "FeedScheduler: restored state sends its validators",
                  "[feeds][scheduler]") {
   server.SetResponder("/feed", [](const RecordedRequest& r) {
