@@ -82,8 +82,12 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
   std::unordered_map<StoryId, std::vector<std::pair<double, double>>> by_story;  // ratio, sim
   for (const auto& [n, slot] : cands) by_story.try_emplace(docs_.at(slot).story);
   for (auto& [story, scores] : by_story) {
-    for (uint32_t m : stories_.at(story).members) {
-      const Doc& other = *docs_.at(m).doc;
+    const std::vector<uint32_t>& members = stories_.at(story).members;
+    size_t first = members.size() > params_.max_members_scored
+                       ? members.size() - params_.max_members_scored
+                       : 0;
+    for (size_t mi = first; mi < members.size(); ++mi) {
+      const Doc& other = *docs_.at(members[mi]).doc;
       double s = DocSimilarity(d, other, df_, sim_) * Decay(d.published_ms, other.published_ms);
       double th = other.lang == d.lang ? params_.same_threshold : params_.cross_threshold;
       scores.emplace_back(th > 0 ? s / th : 0, s);

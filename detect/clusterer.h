@@ -38,6 +38,9 @@ struct ClusterParams {
   // Where candidates come from: the LSH sketch index over MinHash signatures, and an inverted
   // index over the documents' discriminating keys and terms (LSH alone misses most
   // cross-language pairs of headlines, see docs/QUALITY.md).
+  // Members of one story compared with a new document: its most recent ones (bounds the work
+  // per document when a story grows to thousands of members).
+  size_t max_members_scored = 64;
   bool use_sketch_index = true;
   bool use_inverted_index = true;
 };
