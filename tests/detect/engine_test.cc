@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "detect/doc.h"
 
@@ -224,4 +225,38 @@ TEST_CASE("Engine: Similarity is symmetric, 1 for a document with itself, 0 for 
   CHECK(engine->Similarity(*a, *b) == Approx(engine->Similarity(*b, *a)));
   CHECK(engine->Similarity(*a, *b) > 0.2);
   CHECK(engine->Similarity(*a, *c) == 0);
+}
+
+TEST_CASE("Engine: Analyze from several threads gives what one thread gives",
+          "[detect][threads]") {
+  auto engine = NewEngine();
+  std::vector<Item> items = {
+      MakeItem("a", "ru", "Пригожин заявил, что колонны ЧВК Вагнер достигли Ростова-на-Дону", 0),
+      MakeItem("b", "uk", "Казахстан не визнає російських псевдореферендумів", 1),
+      MakeItem("c", "el", "Ο Μητσοτάκης κέρδισε τις εκλογές στην Αθήνα", 2),
+      MakeItem("d", "ar", "ماكرون يلتقي السيسي في القاهرة", 3),
+      MakeItem("e", "de", "Prigoschin stoppt offenbar Vormarsch auf Moskau", 4),
+  };
+  auto fingerprint = [](const Doc& d) {
+    std::string f = d.lang;
+    for (const auto& k : d.keys) f += k.text + "|";
+    for (const auto& t : d.terms) f += std::to_string(t.hash) + ",";
+    return f;
+  };
+  std::vector<std::string> expected;
+  for (const auto& i : items) expected.push_back(fingerprint(*engine->Analyze(i)));
+  std::vector<std::vector<std::string>> got(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round) {
+        for (const auto& i : items) got[t].push_back(fingerprint(*engine->Analyze(i)));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) {
+    REQUIRE(got[t].size() == items.size() * 20);
+    for (size_t k = 0; k < got[t].size(); ++k) CHECK(got[t][k] == expected[k % items.size()]);
+  }
 }
