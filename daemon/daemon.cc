@@ -16,6 +16,7 @@
 
 #include "alert/dispatcher.h"
 #include "alert/sink_factory.h"
+#include "alert/watchlist_router.h"
 #include "core/log.h"
 #include "daemon/api.h"
 #include "daemon/pipeline.h"
@@ -294,12 +295,16 @@ Result<void> Daemon::State::Start() {
                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   popts.window_ms = config.detect.window_ms;
   pipeline = std::make_unique<Pipeline>(
-      popts, config.alert, *engine, *store, clock, [this](const std::vector<Alert>& alerts) {
-        for (const Alert& a : alerts) {
+      popts, config.alert, *engine, *store, clock,
+      [this](const std::vector<alert::RoutedAlert>& alerts) {
+        for (const alert::RoutedAlert& routed : alerts) {
+          const Alert& a = routed.alert;
+          std::string langs;
+          for (const auto& l : a.languages) langs += (langs.empty() ? "" : ",") + l;
           Log(LogLevel::kNotice, "alert",
-              a.kind + " story " + std::to_string(a.story) + " languages " +
-                  std::to_string(a.languages.size()) + " (" + a.idempotency_key + ")");
-          auto r = dispatcher->Submit(a);
+              a.kind + " story " + std::to_string(a.story) + " [" + langs + "] from " +
+                  std::to_string(a.sources) + " sources (" + a.idempotency_key + ")");
+          auto r = dispatcher->Submit(a, routed.sinks, routed.watchlist);
           if (!r) Log(LogLevel::kError, "alert", "not accepted: " + r.error().message);
         }
         boost::asio::post(ioc, [this] {
@@ -308,8 +313,10 @@ Result<void> Daemon::State::Start() {
       });
   if (auto r = pipeline->Restore(started_ms); !r) return r;
 
+  feeds::SchedulerOptions scheduler_options = feeds::ToSchedulerOptions(config.feeds);
+  if (options.once) scheduler_options.initial_spread = std::chrono::milliseconds(0);
   scheduler = std::make_unique<feeds::FeedScheduler>(
-      ioc, *http, clock, registry, feeds::ToSchedulerOptions(config.feeds),
+      ioc, *http, clock, registry, scheduler_options,
       [this](const std::string& feed_id, std::vector<Item> items) {
         OnItems(feed_id, std::move(items));
       },
@@ -544,9 +551,6 @@ int Daemon::State::Run() {
       "ready: " + std::to_string(config.feeds.feeds.size()) + " feeds, " +
           std::to_string(dispatcher->SinkNames().size()) + " sinks");
   once_deadline = clock.MonotonicNow() + kOnceDeadline;
-  if (options.once) {
-    for (const auto& f : config.feeds.feeds) scheduler->PollNow(f.id);
-  }
   PingWatchdog();
   Tick();
   ioc.run();

@@ -8,13 +8,21 @@
 #include <thread>
 #include <unordered_map>
 
-#include "alert/spread_detector.h"
+#include "alert/watchlist_router.h"
 #include "core/log.h"
 #include "detect/engine.h"
 #include "store/store.h"
 
 namespace babelwatch::daemon {
 namespace {
+
+// Watch-lists are validated by config/ already; a failure here is a bug.
+std::unique_ptr<alert::WatchlistRouter> MakeRouter(const alert::AlertOptions& options) {
+  auto router = alert::WatchlistRouter::Create(options);
+  if (!router) throw std::invalid_argument("watch-lists: " + router.error().message);
+  return std::move(*router);
+}
+
 constexpr int64_t kFutureToleranceMs = 5 * 60 * 1000;
 constexpr int64_t kSnapshotEveryMs = 1000;
 }  // namespace
@@ -33,7 +41,7 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
         stats_(stats),
         pool_(static_cast<size_t>(std::max(1, options_.workers))),
         strand_(boost::asio::make_strand(pool_.get_executor())),
-        spread_(alert_options),
+        router_(MakeRouter(alert_options)),
         snapshot_(std::make_shared<const std::vector<StorySummary>>()) {}
 
   Result<void> Restore(int64_t now_ms) {
@@ -66,7 +74,8 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
     for (const store::SpreadState& s : *spread_states) {
       auto it = old_to_new.find(s.story);
       if (it != old_to_new.end()) {
-        spread_.RestoreAlerted(it->second, s.languages_alerted, s.last_alert_ms);
+        router_->RestoreAlerted(s.scope, it->second, s.languages_alerted, s.last_alert_ms);
+        alerted_[it->second] = std::max(alerted_[it->second], s.last_alert_ms);
       }
     }
     if (!resaved.empty()) {
@@ -133,7 +142,8 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
     boost::asio::post(strand_, [self = shared_from_this()] {
       const int64_t now = ToUnixMs(self->clock_.SystemNow());
       self->engine_.AdvanceTo(now);
-      self->Raise(self->spread_.Tick(now));
+      self->ForgetExpired(now);
+      self->Raise(self->router_->Tick(now));
       self->UpdateSnapshot(now);
     });
   }
@@ -141,7 +151,7 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
   void FlushHeldUpdates(std::function<void()> done) {
     boost::asio::post(strand_, [self = shared_from_this(), done = std::move(done)] {
       const int64_t now = ToUnixMs(self->clock_.SystemNow());
-      self->Raise(self->spread_.Tick(now + self->update_cooldown_ms_));
+      self->Raise(self->router_->Tick(now + self->update_cooldown_ms_));
       if (done) done();
     });
   }
@@ -194,16 +204,30 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
       ++stats_.store_errors;
       Log(LogLevel::kWarning, "pipeline", "story not saved: " + r.error().message);
     }
-    Raise(spread_.Observe(global, item.published_ms));
+    Raise(router_->Observe(global, item.published_ms, item.feed_id));
     const int64_t now = ToUnixMs(clock_.SystemNow());
     if (now - last_snapshot_ms_ >= kSnapshotEveryMs) UpdateSnapshot(now);
   }
 
   // Runs on strand_. Hands raised alerts to the callback, which commits them to the outbox.
-  void Raise(std::vector<Alert> alerts) {
+  void Raise(std::vector<alert::RoutedAlert> alerts) {
     if (alerts.empty()) return;
+    for (const auto& a : alerts) alerted_[a.alert.story] = a.alert.at_ms;
     stats_.alerts_raised += alerts.size();
     if (on_alerts_) on_alerts_(alerts);
+  }
+
+  // Runs on strand_. The router keeps state only for stories that alerted; it is dropped
+  // once such a story has had no alert for a whole window, so memory stays bounded.
+  void ForgetExpired(int64_t now_ms) {
+    for (auto it = alerted_.begin(); it != alerted_.end();) {
+      if (now_ms - it->second > window_ms_) {
+        router_->Forget(it->first);
+        it = alerted_.erase(it);
+      } else {
+        ++it;
+      }
+    }
   }
 
   // Runs on strand_ (or before any work starts).
@@ -234,7 +258,8 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
   std::atomic<bool> stopping_{false};
 
   // State below is touched only on strand_ (or in Restore(), before any work).
-  alert::SpreadDetector spread_;
+  std::unique_ptr<alert::WatchlistRouter> router_;
+  std::unordered_map<StoryId, int64_t> alerted_;  // story -> time of its latest alert
   StoryId base_ = 0;
   int64_t last_snapshot_ms_ = 0;
 

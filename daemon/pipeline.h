@@ -1,11 +1,12 @@
 // File: daemon/pipeline.h
 //
 // Pipeline: feeds → detect → alert inside the daemon. Items submitted from any thread are
-// checked against the store's seen items, analyzed on a worker pool (pure CPU, in parallel), then assigned to stories, checked for
-// spread and persisted on one detect strand, so the Engine, the SpreadDetector and story
-// ids are touched by one thread at a time without a mutex. Raised alerts go to the
-// `on_alerts` callback on the detect strand; the daemon commits them to the outbox there
-// (alert::Dispatcher::Submit) before anything is delivered.
+// checked against the store's seen items, analyzed on a worker pool (pure CPU, in parallel),
+// then assigned to stories, checked for spread (alert::WatchlistRouter) and persisted on one
+// detect strand, so the Engine, the router and story ids are touched by one thread at a
+// time without a mutex. Raised alerts go to the `on_alerts` callback on the detect strand;
+// the daemon commits them to the outbox there (alert::Dispatcher::Submit) before anything
+// is delivered.
 //
 // Thread-safe: Submit(), Stories(), stats and InFlight() may be called from any thread.
 // Time: each document is placed at its published time unless that lies in the future or
@@ -27,6 +28,9 @@
 #include "core/story.h"
 #include "detect/options.h"
 
+namespace babelwatch::alert {
+struct RoutedAlert;
+}
 namespace babelwatch::detect {
 class Engine;
 }
@@ -44,7 +48,7 @@ struct PipelineStats {
   std::atomic<uint64_t> assigned{0};
   std::atomic<uint64_t> new_stories{0};
   std::atomic<uint64_t> syndicated{0};
-  std::atomic<uint64_t> alerts_raised{0};    // handed to the alerts callback
+  std::atomic<uint64_t> alerts_raised{0};    // handed to the alerts callback (all lists)
   std::atomic<uint64_t> store_errors{0};     // store calls that failed
   std::atomic<uint64_t> restored_documents{0};
   std::atomic<int64_t> analysis_ns_total{0};
@@ -57,7 +61,8 @@ class Pipeline {
     size_t max_in_flight = 10'000;   // items between Submit() and assignment
     int64_t window_ms = 72LL * 3600 * 1000;
   };
-  using AlertsCallback = std::function<void(const std::vector<Alert>&)>;
+  // Alerts with the watch-list that raised them and the sinks it routes to.
+  using AlertsCallback = std::function<void(const std::vector<alert::RoutedAlert>&)>;
 
   // `engine`, `store` and `clock` must outlive the pipeline. `on_alerts` is called on the
   // detect strand with the alerts the spread detector raised.
