@@ -143,7 +143,8 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
       if (!PrefixMatches(route.prefix, request.path)) continue;
       path_known = true;
       // HEAD is answered by the GET route, without the body.
-      const std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+      std::string_view method = request.method;
+      if (method == "HEAD") method = "GET";
       if (route.method != method) continue;
       if (best == nullptr || route.prefix.size() > best->prefix.size()) best = &route;
     }
