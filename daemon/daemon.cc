@@ -39,6 +39,7 @@ constexpr auto kDrainTimeout = std::chrono::seconds(5);
 constexpr auto kDeliveryGrace = std::chrono::seconds(3);
 constexpr auto kOnceDeadline = std::chrono::seconds(120);
 constexpr int kExitFailure = 1;
+constexpr int64_t kPruneEveryMs = 3600LL * 1000;
 
 // Counters mirrored from the pipeline's and dispatcher's own atomics once per tick.
 class DaemonMetrics {
@@ -257,6 +258,7 @@ struct Daemon::State {
   bool stopping = false;
   int exit_code = 0;
   int64_t started_ms = 0;
+  int64_t last_prune_ms = 0;  // 0: the first tick prunes what expired while stopped
   MonotonicTime once_deadline;
   bool once_flushing = false;
   std::atomic<bool> once_flushed{false};
@@ -462,6 +464,22 @@ void Daemon::State::Tick() {
   boost::asio::post(store_writer, [this, sinks = dispatcher->SinkNames()] {
     if (auto depth = store->Depth()) metrics.SetOutbox(*depth, sinks);
   });
+  const int64_t now = ToUnixMs(clock.SystemNow());
+  if (now - last_prune_ms >= kPruneEveryMs) {
+    last_prune_ms = now;
+    boost::asio::post(store_writer, [this, now] {
+      auto pruned = store->Prune(now, now - config.detect.window_ms);
+      if (!pruned) {
+        Log(LogLevel::kWarning, "store", "prune failed: " + pruned.error().message);
+      } else if (pruned->seen + pruned->documents + pruned->stories + pruned->alerts > 0) {
+        Log(LogLevel::kInfo, "store",
+            "pruned " + std::to_string(pruned->seen) + " seen items, " +
+                std::to_string(pruned->documents) + " documents, " +
+                std::to_string(pruned->stories) + " stories, " +
+                std::to_string(pruned->alerts) + " alert records");
+      }
+    });
+  }
   if (options.once) CheckOnce();
   tick.expires_after(kTickInterval);
   tick.async_wait([this](const boost::system::error_code& ec) {

@@ -12,7 +12,7 @@ BUILD_PACKAGES=(
 )
 TEST_PACKAGES=(
   catch2 libbenchmark-dev python3 clang libclang-rt-14-dev
-  prometheus systemd curl
+  prometheus prometheus-alertmanager systemd curl sqlite3
 )
 
 want=("${BUILD_PACKAGES[@]}")
