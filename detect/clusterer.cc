@@ -93,6 +93,26 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
       scores.emplace_back(th > 0 ? s / th : 0, s);
     }
   }
+  if (params_.use_centroid && params_.cross_threshold > 0) {
+    for (auto& [story, scores] : by_story) {
+      const StoryState& st = stories_.at(story);
+      bool has_lang = std::any_of(st.summary.languages.begin(), st.summary.languages.end(),
+                                  [&](const StoryLanguage& l) { return l.lang == d.lang; });
+      if (has_lang || st.members.size() < 2) continue;
+      Doc centroid;
+      centroid.lang = "\x1f";  // never equal to a language: keys-only comparison
+      for (const auto& [h, k] : st.centroid) centroid.keys.push_back(k);
+      std::sort(centroid.keys.begin(), centroid.keys.end(),
+                [](const Key& x, const Key& y) { return x.hash < y.hash; });
+      double s = DocSimilarity(d, centroid, df_, sim_) *
+                 Decay(d.published_ms, st.summary.last_seen_ms);
+      double ratio = s / params_.cross_threshold;
+      // Counts as link_k matches, so it can carry the story's mean on its own.
+      for (size_t k = 0; k < std::max<size_t>(params_.link_k, 1); ++k) {
+        scores.emplace_back(ratio, s);
+      }
+    }
+  }
   StoryId best_story = 0;
   double best_ratio = 0, best_sim = 0;
   for (auto& [story, scores] : by_story) {
@@ -151,6 +171,10 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
     sum.languages.push_back(StoryLanguage{d.lang, d.published_ms, d.title, d.source, d.url});
   } else if (d.published_ms < lang_it->first_seen_ms) {
     *lang_it = StoryLanguage{d.lang, d.published_ms, d.title, d.source, d.url};
+  }
+  for (const Key& k : d.keys) {
+    auto [c, inserted] = st.centroid.try_emplace(k.hash, k);
+    if (!inserted) c->second.weight += k.weight;
   }
   for (const Key& k : d.keys) {
     if (k.kind == KeyKind::kInternational) continue;

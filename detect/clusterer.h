@@ -41,6 +41,9 @@ struct ClusterParams {
   // Members of one story compared with a new document: its most recent ones (bounds the work
   // per document when a story grows to thousands of members).
   size_t max_members_scored = 64;
+  // Also compare a document in a language new to a story with the story's summed keys (its
+  // key centroid), against the cross-language threshold.
+  bool use_centroid = true;
   bool use_sketch_index = true;
   bool use_inverted_index = true;
 };
@@ -76,6 +79,7 @@ class Clusterer {
     std::vector<uint32_t> members;                 // slots still in the window
     std::map<std::string, int> independent;        // source -> non-syndicated documents
     std::unordered_map<std::string, double> keys;  // readable key -> accumulated weight
+    std::unordered_map<uint64_t, Key> centroid;    // key hash -> summed key (weights added)
   };
 
   double Decay(int64_t a_ms, int64_t b_ms) const;
