@@ -171,7 +171,7 @@ TEST_CASE("ops: Prometheus scrapes babelwatchd; every dashboard query and rule e
                            {"--config.file=" + prom_config,
                             "--storage.tsdb.path=" + dir.path() + "/tsdb",
                             "--web.listen-address=127.0.0.1:" + std::to_string(prom_port),
-                            "--web.enable-admin-api=false", "--log.level=warn"},
+                            "--log.level=warn"},
                            dir.path() + "/prometheus.log");
   if (!PollUntil([&] { return HttpGet(prom_port, "/-/ready").status == 200; }, 60s)) {
     FAIL("prometheus on 127.0.0.1:" << prom_port << " not ready after 60 s; its log:\n"
