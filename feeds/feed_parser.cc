@@ -10,8 +10,8 @@
 namespace babelwatch::feeds {
 namespace {
 
-std::string PlainText(const TextConstruct& t) {
-  return t.is_html ? HtmlToText(t.value) : CollapseWhitespace(t.value);
+std::string PlainText(const TextConstruct& t, Lines lines = Lines::kJoin) {
+  return t.is_html ? HtmlToText(t.value, lines) : CollapseWhitespace(t.value, lines);
 }
 
 // 64-bit FNV-1a, as 16 hex digits: a stable id for items without guid and link.
@@ -76,7 +76,8 @@ void BuildItems(const ParseContext& ctx, ParsedFeed& feed) {
     item.url = e.link;
     item.title = PlainText(e.title);
     item.text =
-        e.content.present && !e.content.value.empty() ? PlainText(e.content) : PlainText(e.summary);
+        e.content.present && !e.content.value.empty() ? PlainText(e.content, Lines::kKeep)
+                                                      : PlainText(e.summary, Lines::kKeep);
     std::optional<int64_t> date = e.published_ms ? e.published_ms : e.updated_ms;
     if (date) {
       item.published_ms = *date;

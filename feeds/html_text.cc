@@ -104,7 +104,9 @@ bool DecodeOneReference(std::string_view text, size_t pos, std::string& out, siz
 }
 
 // Appends text with entities decoded, turning every whitespace char into ' '.
-void AppendDecodedText(std::string_view text, std::string& out) {
+// Source line breaks survive only when `keep_lines`: feeds often put plain text with
+// newlines in an HTML-typed description, and those lines are the text's structure.
+void AppendDecodedText(std::string_view text, std::string& out, bool keep_lines) {
   for (size_t i = 0; i < text.size();) {
     if (text[i] == '&') {
       size_t consumed = 0;
@@ -113,7 +115,8 @@ void AppendDecodedText(std::string_view text, std::string& out) {
         continue;
       }
     }
-    out.push_back(IsAsciiSpace(text[i]) ? ' ' : text[i]);
+    const char c = text[i];
+    out.push_back(keep_lines && c == '\n' ? '\n' : IsAsciiSpace(c) ? ' ' : c);
     ++i;
   }
 }
@@ -164,10 +167,11 @@ std::string DecodeHtmlEntities(std::string_view text) {
   return out;
 }
 
-std::string CollapseWhitespace(std::string_view text) {
+std::string CollapseWhitespace(std::string_view text, Lines lines) {
   std::string out;
   out.reserve(text.size());
   bool pending_space = false;
+  bool pending_break = false;
   for (size_t i = 0; i < text.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(text[i]);
     bool space = IsAsciiSpace(static_cast<char>(c));
@@ -177,17 +181,21 @@ std::string CollapseWhitespace(std::string_view text) {
       ++i;
     }
     if (space) {
-      pending_space = !out.empty();
+      if (!out.empty()) {
+        pending_space = true;
+        if (lines == Lines::kKeep && (c == '\n' || c == '\r')) pending_break = true;
+      }
       continue;
     }
-    if (pending_space) out.push_back(' ');
+    if (pending_space) out.push_back(pending_break ? '\n' : ' ');
     pending_space = false;
+    pending_break = false;
     out.push_back(static_cast<char>(c));
   }
   return out;
 }
 
-std::string HtmlToText(std::string_view html) {
+std::string HtmlToText(std::string_view html, Lines lines) {
   std::string out;
   out.reserve(html.size());
   size_t i = 0;
@@ -195,7 +203,7 @@ std::string HtmlToText(std::string_view html) {
   while (i < n) {
     size_t lt = html.find('<', i);
     if (lt == std::string_view::npos) lt = n;
-    AppendDecodedText(html.substr(i, lt - i), out);
+    AppendDecodedText(html.substr(i, lt - i), out, lines == Lines::kKeep);
     i = lt;
     if (i >= n) break;
     // html[i] == '<'
@@ -248,7 +256,7 @@ std::string HtmlToText(std::string_view html) {
     }
     bool self_closing = j > 0 && j < n && html[j - 1] == '/';
     i = j < n ? j + 1 : n;
-    if (!IsInlineElement(name)) out.push_back(' ');
+    if (!IsInlineElement(name)) out.push_back(lines == Lines::kKeep ? '\n' : ' ');
     if (!closing && !self_closing && IsHiddenElement(name)) {
       // Drop everything up to the matching end tag.
       size_t k = i;
@@ -268,7 +276,7 @@ std::string HtmlToText(std::string_view html) {
       i = k;
     }
   }
-  return CollapseWhitespace(out);
+  return CollapseWhitespace(out, lines);
 }
 
 namespace {

@@ -1,4 +1,5 @@
 #include "feeds/html_text.h"
+#include "feeds/feed_parser.h"
 
 #include <catch2/catch.hpp>
 
@@ -49,6 +50,34 @@ TEST_CASE("HtmlText: UTF-8 validation and repair", "[feeds][html]") {
   CHECK(changed);
   CHECK(fixed == "a\uFFFDbc");
   CHECK(CollapseWhitespace("  a \t\n b\u00a0c  ") == "a b c");
+}
+
+}  // namespace
+}  // namespace babelwatch::feeds
+
+namespace babelwatch::feeds {
+namespace {
+
+TEST_CASE("HtmlText: article bodies keep paragraph breaks, titles are one line",
+          "[feeds][html]") {
+  const std::string html = "<p>First  paragraph.</p>\n<ul><li>Related: one</li><li>two</li></ul>"
+                           "<p>Last<br>line &amp; end</p>";
+  CHECK(HtmlToText(html) == "First paragraph. Related: one two Last line & end");
+  CHECK(HtmlToText(html, Lines::kKeep) == "First paragraph.\nRelated: one\ntwo\nLast\nline & end");
+  CHECK(CollapseWhitespace("  a \t b \n\n  c  \r\n d ", Lines::kKeep) == "a b\nc\nd");
+  CHECK(CollapseWhitespace("  a \t b \n\n  c  ") == "a b c");
+}
+
+TEST_CASE("ParseFeed: an item's plain-text description keeps its lines", "[feeds][html]") {
+  const std::string rss =
+      "<rss version=\"2.0\"><channel><title>t</title><item><title>A\n  title</title>"
+      "<link>https://example.com/a</link><description>Body line one.\nMore headlines:\n"
+      "Other story</description></item></channel></rss>";
+  auto feed = ParseFeed(rss, ParseContext{});
+  REQUIRE(feed.has_value());
+  REQUIRE(feed->items.size() == 1);
+  CHECK(feed->items[0].title == "A title");
+  CHECK(feed->items[0].text == "Body line one.\nMore headlines:\nOther story");
 }
 
 }  // namespace
