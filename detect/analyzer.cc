@@ -166,6 +166,10 @@ Doc Analyzer::Analyze(const Item& item) const {
     if (t.capitalized || !t.cased) {
       size_t len = 0;
       std::string concept_key = impl_->names->Match(tokens, i, lang, &len);
+      if (!concept_key.empty() && !p.language_names && concept_key.rfind("l:", 0) == 0) {
+        concept_key.clear();  // language names off: the word is an ordinary name below
+        len = 0;
+      }
       if (!concept_key.empty()) {
         add_key("x:" + concept_key, concept_key, KeyKind::kExonym, zone * p.exonym_weight);
         for (size_t k = 1; k < len; ++k) shingle_words.push_back(Hash(tokens[i + k].text));

@@ -27,6 +27,7 @@ struct AnalyzerParams {
   bool consonant_keys = true;     // also consonant-skeleton keys of names (prefix
                                   // key_prefix - 1), compared only against abjad texts
   size_t min_international = 7;   // letters a lower-case word needs to be an internationalism
+  bool language_names = true;     // CLDR language names ("Russian", "русский") as exonym keys
   float name_weight = 1.0f;
   float exonym_weight = 1.0f;
   float number_weight = 1.0f;
