@@ -199,12 +199,23 @@ std::string EscapeHtml(const std::string& text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -217,27 +228,27 @@ std::string StatusPageHtml(const std::string& header_text) {
 }
 
 void AddStatusPage(net::HttpServer& server, std::function<std::string()> header_text) {
-  server.Handle("GET", "/", [header_text = std::move(header_text)](
-                                const net::HttpServerRequest& request) {
-    net::HttpServerResponse response;
-    if (request.path != "/" && request.path != "/index.html") {
-      response.status = 404;
-      response.body = "not found: " + request.path + "\n";
-      return response;
-    }
-    response.content_type = "text/html; charset=utf-8";
-    response.headers = {
-        {"Content-Security-Policy",
-         "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-         "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
-         "frame-ancestors 'none'"},
-        {"X-Content-Type-Options", "nosniff"},
-        {"Referrer-Policy", "no-referrer"},
-        {"Cache-Control", "no-store"},
-    };
-    response.body = StatusPageHtml(header_text ? header_text() : std::string());
-    return response;
-  });
+  server.Handle(
+      "GET", "/", [header_text = std::move(header_text)](const net::HttpServerRequest& request) {
+        net::HttpServerResponse response;
+        if (request.path != "/" && request.path != "/index.html") {
+          response.status = 404;
+          response.body = "not found: " + request.path + "\n";
+          return response;
+        }
+        response.content_type = "text/html; charset=utf-8";
+        response.headers = {
+            {"Content-Security-Policy",
+             "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+             "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+             "frame-ancestors 'none'"},
+            {"X-Content-Type-Options", "nosniff"},
+            {"Referrer-Policy", "no-referrer"},
+            {"Cache-Control", "no-store"},
+        };
+        response.body = StatusPageHtml(header_text ? header_text() : std::string());
+        return response;
+      });
 }
 
 }  // namespace babelwatch::daemon

@@ -101,8 +101,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv, std::chrono::mill
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (timed_out) {
-    result.output += "\nRunCommand: " + argv[0] + " killed after " +
-                     std::to_string(timeout.count()) + " ms";
+    result.output +=
+        "\nRunCommand: " + argv[0] + " killed after " + std::to_string(timeout.count()) + " ms";
     result.exit_code = -1;
   } else if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
@@ -151,7 +151,8 @@ void ServeDemoFeeds(LoopbackHttpServer& server) {
   for (const DemoFeed& f : DemoFeeds()) {
     const std::string file = f.file;
     const std::string body = ReadFile(std::string(EXAMPLES_DIR) + "/feeds/" + file);
-    if (body.empty()) throw std::runtime_error("ServeDemoFeeds: examples/feeds/" + file + " is empty");
+    if (body.empty())
+      throw std::runtime_error("ServeDemoFeeds: examples/feeds/" + file + " is empty");
     const char* type = file.ends_with(".json")   ? "application/feed+json"
                        : file.ends_with(".atom") ? "application/atom+xml; charset=utf-8"
                                                  : "application/rss+xml; charset=utf-8";

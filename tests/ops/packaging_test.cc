@@ -28,8 +28,8 @@ const char* const kInstalled[] = {
 TEST_CASE("ops: cmake --install lays out binaries, unit, config, man pages and docs",
           "[ops][packaging]") {
   TempDir dir;
-  CommandResult r = RunCommand({"/usr/bin/cmake", "--install", BUILD_DIR, "--prefix", "/usr"},
-                               120s, {"DESTDIR=" + dir.path()});
+  CommandResult r = RunCommand({"/usr/bin/cmake", "--install", BUILD_DIR, "--prefix", "/usr"}, 120s,
+                               {"DESTDIR=" + dir.path()});
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   for (const char* path : kInstalled) {
@@ -38,9 +38,9 @@ TEST_CASE("ops: cmake --install lays out binaries, unit, config, man pages and d
   }
   CHECK(IsExecutable(dir.path() + "/usr/sbin/babelwatchd"));
   // The installed example configuration is valid for the installed tools.
-  CommandResult check = RunCommand(
-      {dir.path() + "/usr/bin/babelwatch", "check-config", dir.path() + "/etc/babelwatch/babelwatch.toml"},
-      60s);
+  CommandResult check = RunCommand({dir.path() + "/usr/bin/babelwatch", "check-config",
+                                    dir.path() + "/etc/babelwatch/babelwatch.toml"},
+                                   60s);
   INFO(check.output);
   CHECK(check.exit_code == 0);
   CommandResult version = RunCommand({dir.path() + "/usr/sbin/babelwatchd", "--version"}, 30s);
@@ -77,7 +77,8 @@ TEST_CASE("ops: cpack builds a .deb with every file, the conffile and maintainer
     INFO(script);
     CHECK(info.output.find(script) != std::string::npos);
   }
-  CommandResult conffiles = RunCommand({"/usr/bin/dpkg-deb", "-e", deb, dir.path() + "/control"}, 60s);
+  CommandResult conffiles =
+      RunCommand({"/usr/bin/dpkg-deb", "-e", deb, dir.path() + "/control"}, 60s);
   REQUIRE(conffiles.exit_code == 0);
   CHECK(ReadFile(dir.path() + "/control/conffiles").find("/etc/babelwatch/babelwatch.toml") !=
         std::string::npos);

@@ -19,7 +19,9 @@ using namespace std::chrono_literals;
 constexpr const char* kPrometheus = "/usr/bin/prometheus";
 constexpr const char* kPromtool = "/usr/bin/promtool";
 
-std::string RulesPath() { return std::string(SOURCE_DIR) + "/monitoring/prometheus/babelwatch.rules.yml"; }
+std::string RulesPath() {
+  return std::string(SOURCE_DIR) + "/monitoring/prometheus/babelwatch.rules.yml";
+}
 std::string DashboardPath() {
   return std::string(SOURCE_DIR) + "/monitoring/grafana/dashboards/babelwatch.json";
 }
@@ -48,8 +50,8 @@ boost::json::array Query(uint16_t port, const std::string& expr) {
 
 double FirstValue(const boost::json::array& result) {
   if (result.empty()) return -1;
-  const auto& sample = result[0].is_array() ? result[0].as_array()
-                                             : result[0].at("value").as_array();
+  const auto& sample =
+      result[0].is_array() ? result[0].as_array() : result[0].at("value").as_array();
   return std::stod(std::string(sample[1].as_string()));
 }
 
@@ -133,9 +135,10 @@ TEST_CASE("ops: promtool accepts the alert rules and the scrape config", "[ops][
   CommandResult rules = RunCommand({kPromtool, "check", "rules", RulesPath()}, 30s);
   INFO(rules.output);
   CHECK(rules.exit_code == 0);
-  CommandResult config = RunCommand(
-      {kPromtool, "check", "config", std::string(SOURCE_DIR) + "/monitoring/prometheus/prometheus.yml"},
-      30s);
+  CommandResult config =
+      RunCommand({kPromtool, "check", "config",
+                  std::string(SOURCE_DIR) + "/monitoring/prometheus/prometheus.yml"},
+                 30s);
   INFO(config.output);
   CHECK(config.exit_code == 0);
 }
@@ -163,16 +166,17 @@ TEST_CASE("ops: Prometheus scrapes babelwatchd; every dashboard query and rule e
   const std::string prom_config = dir.path() + "/prometheus.yml";
   WriteFile(prom_config,
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-            "rule_files:\n  - " + RulesPath() + "\n"
-            "scrape_configs:\n  - job_name: babelwatch\n    scrape_timeout: 1s\n"
-            "    static_configs:\n      - targets: ['127.0.0.1:" + std::to_string(*daemon_port) +
-                "']\n");
-  DaemonProcess prometheus(kPrometheus,
-                           {"--config.file=" + prom_config,
-                            "--storage.tsdb.path=" + dir.path() + "/tsdb",
-                            "--web.listen-address=127.0.0.1:" + std::to_string(prom_port),
-                            "--log.level=warn"},
-                           dir.path() + "/prometheus.log");
+            "rule_files:\n  - " +
+                RulesPath() +
+                "\n"
+                "scrape_configs:\n  - job_name: babelwatch\n    scrape_timeout: 1s\n"
+                "    static_configs:\n      - targets: ['127.0.0.1:" +
+                std::to_string(*daemon_port) + "']\n");
+  DaemonProcess prometheus(
+      kPrometheus,
+      {"--config.file=" + prom_config, "--storage.tsdb.path=" + dir.path() + "/tsdb",
+       "--web.listen-address=127.0.0.1:" + std::to_string(prom_port), "--log.level=warn"},
+      dir.path() + "/prometheus.log");
   if (!PollUntil([&] { return HttpGet(prom_port, "/-/ready").status == 200; }, 60s)) {
     FAIL("prometheus on 127.0.0.1:" << prom_port << " not ready after 60 s; its log:\n"
                                     << ReadFile(dir.path() + "/prometheus.log"));
@@ -201,11 +205,11 @@ TEST_CASE("ops: Prometheus scrapes babelwatchd; every dashboard query and rule e
       for (const std::string& n : MetricNames(expr)) used.insert(n);
     }
     // The headline metrics of docs/METRICS.md are all on the dashboard.
-    for (const char* m : {"babelwatch_feeds_fetches_total", "babelwatch_feeds_failing",
-                          "babelwatch_feeds_parse_errors_total", "babelwatch_index_documents",
-                          "babelwatch_stories", "babelwatch_alert_outbox",
-                          "babelwatch_alert_deliveries_total", "babelwatch_pipeline_items_total",
-                          "process_resident_memory_bytes"}) {
+    for (const char* m :
+         {"babelwatch_feeds_fetches_total", "babelwatch_feeds_failing",
+          "babelwatch_feeds_parse_errors_total", "babelwatch_index_documents", "babelwatch_stories",
+          "babelwatch_alert_outbox", "babelwatch_alert_deliveries_total",
+          "babelwatch_pipeline_items_total", "process_resident_memory_bytes"}) {
       INFO(m);
       CHECK(used.count(m) == 1);
     }

@@ -1,12 +1,15 @@
 // The status page (daemon/status_page.h) in Debian's headless Chromium, showing what a running
 // babelwatchd that polled the demo feeds reports through /api/stories and /api/feeds.
+#include "daemon/status_page.h"
+
+#include <signal.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "daemon/status_page.h"
 #include "net/http_server.h"
 #include "tests/integration/daemon_process.h"
 #include "tests/ops/ops_support.h"
@@ -37,12 +40,12 @@ std::string DomText(const std::string& text) {
 
 // The DOM of `url` after its scripts ran (virtual time lets the fetches finish).
 CommandResult DumpDom(const TempDir& dir, const std::string& url) {
-  return RunCommand({kChromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                     "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync",
-                     "--user-data-dir=" + dir.path() + "/chromium",
-                     "--virtual-time-budget=15000", "--dump-dom", url},
-                    120s);
+  return RunCommand(
+      {kChromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+       "--disable-background-networking", "--disable-component-update", "--disable-sync",
+       "--user-data-dir=" + dir.path() + "/chromium", "--virtual-time-budget=15000", "--dump-dom",
+       url},
+      120s);
 }
 
 // The page's own server, as the daemon registers it, with /api passed through to the daemon.
@@ -116,9 +119,9 @@ TEST_CASE("ops: headless Chromium shows the stories and feed health of a running
   ServeDemoFeeds(feeds);
   feeds.Set("/down.xml", Respond(503, "maintenance"));
   const std::string config = dir.path() + "/babelwatch.toml";
-  WriteFile(config, DaemonToml(dir.path(), feeds,
-                               "[[feeds]]\nid = \"down\"\nurl = \"" + feeds.Url("/down.xml") +
-                                   "\"\n"));
+  WriteFile(config,
+            DaemonToml(dir.path(), feeds,
+                       "[[feeds]]\nid = \"down\"\nurl = \"" + feeds.Url("/down.xml") + "\"\n"));
   DaemonProcess daemon(BABELWATCHD_PATH, {"--config", config}, dir.path() + "/daemon.log");
   auto port = daemon.ListeningPort(90s);
   if (!port) FAIL("babelwatchd did not listen; its log:\n" << daemon.Log());
@@ -180,6 +183,34 @@ TEST_CASE("ops: headless Chromium shows the stories and feed health of a running
   CHECK(html.find("503") != std::string::npos);
   CHECK(html.find("(6 feeds, 1 failing)") != std::string::npos);
 
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.Wait(30s).has_value());
+}
+
+}  // namespace
+}  // namespace babelwatch::testing
+
+namespace babelwatch::testing {
+namespace {
+
+// The daemon registers the page on its own server (daemon.cc calls daemon::AddStatusPage).
+TEST_CASE("ops: babelwatchd serves the status page at / next to /api and /metrics",
+          "[ops][status_page][daemon]") {
+  TempDir dir;
+  LoopbackHttpServer feeds;
+  ServeDemoFeeds(feeds);
+  const std::string config = dir.path() + "/babelwatch.toml";
+  WriteFile(config, DaemonToml(dir.path(), feeds));
+  DaemonProcess daemon(BABELWATCHD_PATH, {"--config", config}, dir.path() + "/daemon.log");
+  auto port = daemon.ListeningPort(90s);
+  if (!port) FAIL("babelwatchd did not listen; its log:\n" << daemon.Log());
+  SimpleResponse page = HttpGet(*port, "/");
+  INFO(page.body.substr(0, 2000));
+  CHECK(page.status == 200);
+  CHECK(page.body.find("<title>babelwatch status</title>") != std::string::npos);
+  CHECK(HttpGet(*port, "/no-such-page").status == 404);
+  CHECK(HttpGet(*port, "/metrics").status == 200);
+  CHECK(HttpGet(*port, "/api/feeds").status == 200);
   daemon.Signal(SIGTERM);
   CHECK(daemon.Wait(30s).has_value());
 }
