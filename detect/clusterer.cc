@@ -13,7 +13,10 @@ constexpr uint64_t kKeySalt = 0x9ddfea08eb382d69ULL;  // keeps key and term hash
 
 Clusterer::Clusterer(const ClusterParams& params, const SimilarityParams& sim,
                      const SketchIndex::Options& index)
-    : params_(params), sim_(sim), index_(std::make_unique<SketchIndex>(index)) {}
+    : params_(params),
+      sim_(sim),
+      index_(std::make_unique<SketchIndex>(index)),
+      df_(params.idf_prior_docs) {}
 
 Clusterer::~Clusterer() = default;
 

@@ -41,6 +41,7 @@ struct ClusterParams {
   // Members of one story compared with a new document: its most recent ones (bounds the work
   // per document when a story grows to thousands of members).
   size_t max_members_scored = 64;
+  double idf_prior_docs = 50;      // pseudo-documents of the IDF prior (DocumentFrequencies)
   // Also compare a document in a language new to a story with the story's summed keys (its
   // key centroid), against the cross-language threshold.
   bool use_centroid = true;
