@@ -4,7 +4,6 @@
 #include <benchmark/benchmark.h>
 
 #include <boost/json.hpp>
-
 #include <fstream>
 #include <string>
 #include <vector>

@@ -74,8 +74,7 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerParams& params)
   if (!st) return st.error();
   a->impl_->stemmer = std::move(*st);
   auto& s = a->impl_->stats;
-  s.load_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  s.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   s.name_table_locales = a->impl_->names->stats().locales;
   s.name_table_names = a->impl_->names->stats().names;
   s.stemmer_languages = a->impl_->stemmer->languages();
@@ -133,8 +132,8 @@ Doc Analyzer::Analyze(const Item& item) const {
   for (size_t i = 0; i < tokens.size(); ++i) {
     const Token& t = tokens[i];
     float zone = i < title_end ? p.title_weight
-                 : (static_cast<int>(i - title_end) < p.lead_tokens ? p.lead_weight
-                                                                    : p.body_weight);
+                               : (static_cast<int>(i - title_end) < p.lead_tokens ? p.lead_weight
+                                                                                  : p.body_weight);
     uint64_t word_hash = Hash(t.text);
     shingle_words.push_back(word_hash);
     if (t.number) {

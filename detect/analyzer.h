@@ -18,16 +18,16 @@ namespace babelwatch::detect {
 
 // Weights of the evidence kinds and text zones (measured in docs/QUALITY.md).
 struct AnalyzerParams {
-  float title_weight = 2.0f;      // a headline word counts this much
-  float lead_weight = 1.5f;       // a word among the first lead_tokens of the body
-  float body_weight = 1.0f;       // any later word
+  float title_weight = 2.0f;  // a headline word counts this much
+  float lead_weight = 1.5f;   // a word among the first lead_tokens of the body
+  float body_weight = 1.0f;   // any later word
   int lead_tokens = 60;
-  int max_body_tokens = 400;      // words of the body analysed at most
-  size_t key_prefix = 5;          // letters of the phonetic skeleton kept in a name key
-  bool consonant_keys = true;     // also consonant-skeleton keys of names (prefix
-                                  // key_prefix - 1), compared only against abjad texts
-  size_t min_international = 7;   // letters a lower-case word needs to be an internationalism
-  bool language_names = true;     // CLDR language names ("Russian", "русский") as exonym keys
+  int max_body_tokens = 400;     // words of the body analysed at most
+  size_t key_prefix = 5;         // letters of the phonetic skeleton kept in a name key
+  bool consonant_keys = true;    // also consonant-skeleton keys of names (prefix
+                                 // key_prefix - 1), compared only against abjad texts
+  size_t min_international = 7;  // letters a lower-case word needs to be an internationalism
+  bool language_names = true;    // CLDR language names ("Russian", "русский") as exonym keys
   float name_weight = 1.0f;
   float exonym_weight = 1.0f;
   float number_weight = 1.0f;

@@ -47,13 +47,13 @@ bool EndsSentence(std::string_view s) {
 // A line after which the rest of the page is furniture (related links, promotions, bios).
 bool IsSectionMarker(std::string_view line) {
   static const std::array<std::string_view, 34> markers = {
-      "read more", "read also", "related", "recommended", "more from", "more stories",
-      "you may also like", "most read", "most popular", "trending", "video articles",
-      "show more", "leave a review", "share this", "advertisement", "sponsored",
-      "lesen sie auch", "mehr zum thema", "lire aussi", "à lire aussi", "leggi anche",
-      "lees ook", "ver también", "lea también", "читайте также", "читайте також",
-      "по теме", "новости по теме", "реклама", "підписуйтесь", "подписывайтесь",
-      "popular", "in world", "latest news"};
+      "read more",      "read also",         "related",         "recommended",  "more from",
+      "more stories",   "you may also like", "most read",       "most popular", "trending",
+      "video articles", "show more",         "leave a review",  "share this",   "advertisement",
+      "sponsored",      "lesen sie auch",    "mehr zum thema",  "lire aussi",   "à lire aussi",
+      "leggi anche",    "lees ook",          "ver también",     "lea también",  "читайте также",
+      "читайте також",  "по теме",           "новости по теме", "реклама",      "підписуйтесь",
+      "подписывайтесь", "popular",           "in world",        "latest news"};
   std::string l = AsciiLower(Trim(line));
   while (!l.empty() && (l.back() == ':' || l.back() == '.')) l.pop_back();
   for (auto m : markers) {
@@ -65,14 +65,25 @@ bool IsSectionMarker(std::string_view line) {
 // A line that is page furniture wherever it stands: bylines, disclaimers, read times,
 // separators, share/subscribe prompts.
 bool IsFurniture(std::string_view line) {
-  if (line.size() <= 2) return true;  // "-", "•", "|"
+  if (line.size() <= 2) return true;   // "-", "•", "|"
   if (Words(line) > 40) return false;  // a paragraph of text, not a label
   std::string l = AsciiLower(line);
-  static const std::array<std::string_view, 16> contains = {
-      "min read", "all rights reserved", "©", "subscribe", "newsletter", "cookie",
-      "click here", "follow us", "sign up", "not a recommendation", "the author holds",
-      "the author has no", "for this briefing was found", "contact us via", "article image",
-      "share on"};
+  static const std::array<std::string_view, 16> contains = {"min read",
+                                                            "all rights reserved",
+                                                            "©",
+                                                            "subscribe",
+                                                            "newsletter",
+                                                            "cookie",
+                                                            "click here",
+                                                            "follow us",
+                                                            "sign up",
+                                                            "not a recommendation",
+                                                            "the author holds",
+                                                            "the author has no",
+                                                            "for this briefing was found",
+                                                            "contact us via",
+                                                            "article image",
+                                                            "share on"};
   for (auto c : contains) {
     if (l.find(c) != std::string::npos) return true;
   }

@@ -25,12 +25,12 @@
 namespace babelwatch::detect {
 
 struct ClusterParams {
-  double same_threshold = 0.35;    // similarity for a link between documents of one language
-  double cross_threshold = 0.20;   // ... of two languages
-  double decay_hours = 24;         // similarity × 1 / (1 + Δt / decay)
+  double same_threshold = 0.35;   // similarity for a link between documents of one language
+  double cross_threshold = 0.20;  // ... of two languages
+  double decay_hours = 24;        // similarity × 1 / (1 + Δt / decay)
   double syndication_jaccard = 0.5;
-  size_t max_posting = 400;        // features in more documents are not used for candidates
-  size_t max_candidates = 300;     // documents verified per new document
+  size_t max_posting = 400;     // features in more documents are not used for candidates
+  size_t max_candidates = 300;  // documents verified per new document
   size_t summary_keys = 8;
   // A story's score is the mean of its link_k best member scores (1 = single link); a story
   // with fewer members averages what it has.
@@ -41,7 +41,7 @@ struct ClusterParams {
   // Members of one story compared with a new document: its most recent ones (bounds the work
   // per document when a story grows to thousands of members).
   size_t max_members_scored = 64;
-  double idf_prior_docs = 50;      // pseudo-documents of the IDF prior (DocumentFrequencies)
+  double idf_prior_docs = 50;  // pseudo-documents of the IDF prior (DocumentFrequencies)
   // Also compare a document in a language new to a story with the story's summed keys (its
   // key centroid), against the cross-language threshold.
   bool use_centroid = true;

@@ -46,8 +46,8 @@ LanguageGuess IdentifyLanguage(std::string_view text, std::string_view hint) {
   int valid_prefix = 0;
   // CheckUTF8: input is untrusted and may be invalid UTF-8.
   CLD2::Language best = CLD2::ExtDetectLanguageSummaryCheckUTF8(
-      text.data(), static_cast<int>(std::min<size_t>(text.size(), 1 << 20)), true, &hints, 0,
-      lang3, percent3, score3, nullptr, &text_bytes, &reliable, &valid_prefix);
+      text.data(), static_cast<int>(std::min<size_t>(text.size(), 1 << 20)), true, &hints, 0, lang3,
+      percent3, score3, nullptr, &text_bytes, &reliable, &valid_prefix);
   std::string detected = Iso(best);
   // CLD2 sometimes answers "unknown" while ranking one language well ahead (~half the text);
   // that ranking is still its best guess.

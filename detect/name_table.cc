@@ -36,8 +36,8 @@ std::string DropLast(std::string_view s, size_t n) {
 
 // True when the last code point of `s` is a vowel-like ending that inflection replaces.
 bool EndsInVowel(std::string_view s) {
-  icu::UnicodeString u = icu::UnicodeString::fromUTF8(
-      icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+  icu::UnicodeString u =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
   if (u.isEmpty()) return false;
   UChar32 c = u.char32At(u.moveIndex32(u.length(), -1));
   static const std::u32string vowels = U"aeiouyаеёиоуыэюяіїєьй";

@@ -33,8 +33,8 @@ class NameTable {
   // An inflected last word matches a name when removing 1–3 trailing letters (keeping 4+)
   // gives the name or the name without its final vowel (Казахстану, Москве, Україною).
   // Returns the concept key and sets *length to the words consumed; "" when none matches.
-  [[nodiscard]] std::string Match(const std::vector<Token>& tokens, size_t i,
-                                  std::string_view lang, size_t* length) const;
+  [[nodiscard]] std::string Match(const std::vector<Token>& tokens, size_t i, std::string_view lang,
+                                  size_t* length) const;
 
   [[nodiscard]] bool HasLanguage(std::string_view lang) const;
   [[nodiscard]] Stats stats() const;

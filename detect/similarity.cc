@@ -8,8 +8,7 @@ namespace babelwatch::detect {
 
 namespace {
 
-double Idf(const std::unordered_map<uint64_t, int32_t>& map, uint64_t h, int64_t n,
-           double prior) {
+double Idf(const std::unordered_map<uint64_t, int32_t>& map, uint64_t h, int64_t n, double prior) {
   auto it = map.find(h);
   double df = it == map.end() ? 0 : it->second;
   return std::max(0.0, std::log((static_cast<double>(n) + prior + 1.0) / (df + 0.5)));
@@ -23,11 +22,16 @@ double Tf(float w, int mode) {
 
 double KindWeight(KeyKind k, const SimilarityParams& p) {
   switch (k) {
-    case KeyKind::kName: return p.name_weight;
-    case KeyKind::kExonym: return p.exonym_weight;
-    case KeyKind::kNumber: return p.number_weight;
-    case KeyKind::kInternational: return p.international_weight;
-    case KeyKind::kConsonant: return p.name_weight;
+    case KeyKind::kName:
+      return p.name_weight;
+    case KeyKind::kExonym:
+      return p.exonym_weight;
+    case KeyKind::kNumber:
+      return p.number_weight;
+    case KeyKind::kInternational:
+      return p.international_weight;
+    case KeyKind::kConsonant:
+      return p.name_weight;
   }
   return 1.0;
 }
@@ -42,9 +46,8 @@ struct Weighted {
 // Keeps the `keep` heaviest entries of v[from..] (all when keep is 0).
 void KeepStrongest(std::vector<Weighted>& v, size_t from, size_t keep) {
   if (keep == 0 || v.size() - from <= keep) return;
-  std::nth_element(v.begin() + static_cast<long>(from),
-                   v.begin() + static_cast<long>(from + keep), v.end(),
-                   [](const Weighted& a, const Weighted& b) { return a.w > b.w; });
+  std::nth_element(v.begin() + static_cast<long>(from), v.begin() + static_cast<long>(from + keep),
+                   v.end(), [](const Weighted& a, const Weighted& b) { return a.w > b.w; });
   v.resize(from + keep);
 }
 
@@ -54,7 +57,8 @@ void Vectorize(const Doc& d, const DocumentFrequencies& df, const SimilarityPara
                bool with_terms, bool consonant, std::vector<Weighted>& out) {
   out.clear();
   if (with_terms) {
-    for (const Feature& f : d.terms) out.push_back({f.hash, Tf(f.weight, p.term_tf_mode) * df.TermIdf(f.hash, d.lang)});
+    for (const Feature& f : d.terms)
+      out.push_back({f.hash, Tf(f.weight, p.term_tf_mode) * df.TermIdf(f.hash, d.lang)});
     KeepStrongest(out, 0, p.max_terms);
   }
   size_t keys_from = out.size();
@@ -65,8 +69,8 @@ void Vectorize(const Doc& d, const DocumentFrequencies& df, const SimilarityPara
         (is_consonant || k.kind == KeyKind::kName || k.kind == KeyKind::kInternational)) {
       continue;
     }
-    out.push_back({k.hash ^ 0x5bd1e995ULL, mix * KindWeight(k.kind, p) * Tf(k.weight, p.key_tf_mode) *
-                                               df.KeyIdf(k.hash)});
+    out.push_back({k.hash ^ 0x5bd1e995ULL,
+                   mix * KindWeight(k.kind, p) * Tf(k.weight, p.key_tf_mode) * df.KeyIdf(k.hash)});
   }
   KeepStrongest(out, keys_from, p.max_keys);
   std::sort(out.begin(), out.end(),

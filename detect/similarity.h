@@ -47,11 +47,11 @@ struct SimilarityParams {
   double exonym_weight = 0.5;
   double number_weight = 1.0;
   double international_weight = 0.5;
-  int min_shared_keys_cross = 2;   // a cross-language link needs this many shared keys
-  size_t max_keys = 30;            // strongest keys (tf × idf) kept per document; 0 = all
-  size_t max_terms = 0;            // strongest terms kept per document; 0 = all
-  int term_tf_mode = 1;            // term frequency transform: 0 log(1 + tf), 1 tf, 2 sqrt(tf)
-  int key_tf_mode = 0;             // the same for keys
+  int min_shared_keys_cross = 2;  // a cross-language link needs this many shared keys
+  size_t max_keys = 30;           // strongest keys (tf × idf) kept per document; 0 = all
+  size_t max_terms = 0;           // strongest terms kept per document; 0 = all
+  int term_tf_mode = 1;           // term frequency transform: 0 log(1 + tf), 1 tf, 2 sqrt(tf)
+  int key_tf_mode = 0;            // the same for keys
 };
 
 // Similarity of two documents in [0, 1] (symmetric).

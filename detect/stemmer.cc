@@ -13,13 +13,13 @@ namespace {
 // ISO 639-1 -> Snowball algorithm name (libstemmer 2.2).
 const std::map<std::string, std::string, std::less<>>& SnowballNames() {
   static const auto* m = new std::map<std::string, std::string, std::less<>>{
-      {"ar", "arabic"},     {"hy", "armenian"},   {"eu", "basque"},     {"ca", "catalan"},
-      {"da", "danish"},     {"nl", "dutch"},      {"en", "english"},    {"fi", "finnish"},
-      {"fr", "french"},     {"de", "german"},     {"el", "greek"},      {"hi", "hindi"},
-      {"hu", "hungarian"},  {"id", "indonesian"}, {"ga", "irish"},      {"it", "italian"},
-      {"lt", "lithuanian"}, {"ne", "nepali"},     {"no", "norwegian"},  {"nb", "norwegian"},
-      {"pt", "portuguese"}, {"ro", "romanian"},   {"ru", "russian"},    {"sr", "serbian"},
-      {"es", "spanish"},    {"sv", "swedish"},    {"ta", "tamil"},      {"tr", "turkish"},
+      {"ar", "arabic"},     {"hy", "armenian"},   {"eu", "basque"},    {"ca", "catalan"},
+      {"da", "danish"},     {"nl", "dutch"},      {"en", "english"},   {"fi", "finnish"},
+      {"fr", "french"},     {"de", "german"},     {"el", "greek"},     {"hi", "hindi"},
+      {"hu", "hungarian"},  {"id", "indonesian"}, {"ga", "irish"},     {"it", "italian"},
+      {"lt", "lithuanian"}, {"ne", "nepali"},     {"no", "norwegian"}, {"nb", "norwegian"},
+      {"pt", "portuguese"}, {"ro", "romanian"},   {"ru", "russian"},   {"sr", "serbian"},
+      {"es", "spanish"},    {"sv", "swedish"},    {"ta", "tamil"},     {"tr", "turkish"},
       {"yi", "yiddish"},
   };
   return *m;
@@ -65,9 +65,9 @@ std::string Stemmer::Stem(std::string_view word, std::string_view lang) const {
   auto it = impl_->by_lang.find(lang);
   if (it == impl_->by_lang.end()) return std::string(word);
   std::lock_guard<std::mutex> lock(it->second->mu);
-  const sb_symbol* out = sb_stemmer_stem(it->second->stemmer,
-                                         reinterpret_cast<const sb_symbol*>(word.data()),
-                                         static_cast<int>(word.size()));
+  const sb_symbol* out =
+      sb_stemmer_stem(it->second->stemmer, reinterpret_cast<const sb_symbol*>(word.data()),
+                      static_cast<int>(word.size()));
   if (out == nullptr) return std::string(word);  // out of memory inside libstemmer
   int len = sb_stemmer_length(it->second->stemmer);
   return std::string(reinterpret_cast<const char*>(out), static_cast<size_t>(len));
@@ -95,8 +95,7 @@ std::string StemUkrainian(std::string_view word) {
   };
   size_t total = cps(word);
   for (std::string_view e : kEndings) {
-    if (word.size() > e.size() && word.substr(word.size() - e.size()) == e &&
-        total - cps(e) >= 3) {
+    if (word.size() > e.size() && word.substr(word.size() - e.size()) == e && total - cps(e) >= 3) {
       return std::string(word.substr(0, word.size() - e.size()));
     }
   }

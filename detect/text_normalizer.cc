@@ -3,8 +3,8 @@
 #include <unicode/brkiter.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
-#include <unicode/uscript.h>
 #include <unicode/unistr.h>
+#include <unicode/uscript.h>
 
 namespace babelwatch::detect {
 
@@ -48,7 +48,7 @@ icu::UnicodeString StripElision(const icu::UnicodeString& w) {
   }
   if (pos < 0) return w;
   int32_t rest = w.length() - pos - 1;
-  if (rest <= 2 && pos >= 2) return w.tempSubString(0, pos);  // possessive 's, n't kept short
+  if (rest <= 2 && pos >= 2) return w.tempSubString(0, pos);   // possessive 's, n't kept short
   if (pos <= 5 && rest >= 2) return w.tempSubString(pos + 1);  // elided article
   return w;
 }
@@ -87,8 +87,8 @@ void TextNormalizer::Tokenize(std::string_view text, size_t max_tokens,
         }
       }
       if (!out.empty() && out.back().number && start < u.length() &&
-          (u.charAt(start) == '%' || (u.charAt(start) == ' ' && start + 1 < u.length() &&
-                                      u.charAt(start + 1) == '%'))) {
+          (u.charAt(start) == '%' ||
+           (u.charAt(start) == ' ' && start + 1 < u.length() && u.charAt(start + 1) == '%'))) {
         out.back().percent = true;
       }
       continue;

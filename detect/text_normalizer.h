@@ -17,14 +17,14 @@
 namespace babelwatch::detect {
 
 struct Token {
-  std::string text;           // NFKC-casefolded UTF-8, elided articles/possessives removed
-  bool capitalized = false;   // first letter upper- or title-case in the original
-  bool cased = true;          // the script has case (false for Arabic, Hebrew, CJK, ...)
+  std::string text;          // NFKC-casefolded UTF-8, elided articles/possessives removed
+  bool capitalized = false;  // first letter upper- or title-case in the original
+  bool cased = true;         // the script has case (false for Arabic, Hebrew, CJK, ...)
   bool sentence_initial = false;
-  bool number = false;        // ICU says the word is numeric
-  bool percent = false;       // a number directly followed by '%'
-  bool all_caps = false;      // 2+ letters, all upper case (acronyms: EU, NATO, ООН)
-  int script = 0;             // UScriptCode of the first letter
+  bool number = false;    // ICU says the word is numeric
+  bool percent = false;   // a number directly followed by '%'
+  bool all_caps = false;  // 2+ letters, all upper case (acronyms: EU, NATO, ООН)
+  int script = 0;         // UScriptCode of the first letter
 };
 
 class TextNormalizer {

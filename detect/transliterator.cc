@@ -14,15 +14,15 @@ namespace {
 // Languages with a BGN/PCGN romanisation in ICU 72, by ISO 639-1 code.
 const std::map<std::string, std::string, std::less<>>& BgnChains() {
   static const auto* m = new std::map<std::string, std::string, std::less<>>{
-      {"ru", "Russian-Latin/BGN"},   {"uk", "Ukrainian-Latin/BGN"},
+      {"ru", "Russian-Latin/BGN"},    {"uk", "Ukrainian-Latin/BGN"},
       {"be", "Belarusian-Latin/BGN"}, {"bg", "Bulgarian-Latin/BGN"},
-      {"sr", "Serbian-Latin/BGN"},   {"mk", "Macedonian-Latin/BGN"},
-      {"kk", "Kazakh-Latin/BGN"},    {"ky", "Kirghiz-Latin/BGN"},
-      {"mn", "Mongolian-Latin/BGN"}, {"el", "Greek-Latin/BGN"},
-      {"ar", "Arabic-Latin/BGN"},    {"fa", "Persian-Latin/BGN"},
-      {"he", "Hebrew-Latin/BGN"},    {"hy", "Armenian-Latin/BGN"},
-      {"ka", "Georgian-Latin/BGN"},  {"az", "Azerbaijani-Latin/BGN"},
-      {"uz", "Uzbek-Latin/BGN"},     {"ps", "Pashto-Latin/BGN"},
+      {"sr", "Serbian-Latin/BGN"},    {"mk", "Macedonian-Latin/BGN"},
+      {"kk", "Kazakh-Latin/BGN"},     {"ky", "Kirghiz-Latin/BGN"},
+      {"mn", "Mongolian-Latin/BGN"},  {"el", "Greek-Latin/BGN"},
+      {"ar", "Arabic-Latin/BGN"},     {"fa", "Persian-Latin/BGN"},
+      {"he", "Hebrew-Latin/BGN"},     {"hy", "Armenian-Latin/BGN"},
+      {"ka", "Georgian-Latin/BGN"},   {"az", "Azerbaijani-Latin/BGN"},
+      {"uz", "Uzbek-Latin/BGN"},      {"ps", "Pashto-Latin/BGN"},
   };
   return *m;
 }
@@ -33,9 +33,10 @@ constexpr size_t kCacheLimit = 200000;  // entries; ~20 MB at worst, cleared whe
 
 struct Transliterator::Impl {
   std::mutex mu;
-  std::unique_ptr<icu::Transliterator> generic;                              // GUARDED_BY(mu)
-  std::map<std::string, std::unique_ptr<icu::Transliterator>, std::less<>> by_lang;  // GUARDED_BY(mu)
-  std::unordered_map<std::string, std::string> cache;                        // GUARDED_BY(mu)
+  std::unique_ptr<icu::Transliterator> generic;  // GUARDED_BY(mu)
+  std::map<std::string, std::unique_ptr<icu::Transliterator>, std::less<>>
+      by_lang;                                         // GUARDED_BY(mu)
+  std::unordered_map<std::string, std::string> cache;  // GUARDED_BY(mu)
 };
 
 Transliterator::Transliterator() : impl_(std::make_unique<Impl>()) {}
@@ -44,11 +45,12 @@ Transliterator::~Transliterator() = default;
 Result<std::unique_ptr<Transliterator>> Transliterator::Create() {
   std::unique_ptr<Transliterator> t(new Transliterator());
   UErrorCode status = U_ZERO_ERROR;
-  t->impl_->generic.reset(icu::Transliterator::createInstance(
-      "Any-Latin; Latin-ASCII", UTRANS_FORWARD, status));
+  t->impl_->generic.reset(
+      icu::Transliterator::createInstance("Any-Latin; Latin-ASCII", UTRANS_FORWARD, status));
   if (U_FAILURE(status) || !t->impl_->generic) {
     return NotFound(std::string("detect: ICU transliterator \"Any-Latin; Latin-ASCII\" not "
-                                "available: ") + u_errorName(status));
+                                "available: ") +
+                    u_errorName(status));
   }
   for (const auto& [lang, id] : BgnChains()) {
     status = U_ZERO_ERROR;
@@ -87,8 +89,10 @@ std::string Transliterator::ToAscii(std::string_view word, std::string_view lang
     u.toUTF8String(raw);
     std::string out;
     for (char c : raw) {
-      if (c >= 'A' && c <= 'Z') out.push_back(static_cast<char>(c - 'A' + 'a'));
-      else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out.push_back(c);
+      if (c >= 'A' && c <= 'Z')
+        out.push_back(static_cast<char>(c - 'A' + 'a'));
+      else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+        out.push_back(c);
     }
     if (impl_->cache.size() >= kCacheLimit) impl_->cache.clear();
     impl_->cache.emplace(std::move(key), out);
@@ -96,8 +100,10 @@ std::string Transliterator::ToAscii(std::string_view word, std::string_view lang
   }
   std::string out;
   for (char c : raw) {
-    if (c >= 'A' && c <= 'Z') out.push_back(static_cast<char>(c - 'A' + 'a'));
-    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out.push_back(c);
+    if (c >= 'A' && c <= 'Z')
+      out.push_back(static_cast<char>(c - 'A' + 'a'));
+    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+      out.push_back(c);
   }
   return out;
 }
@@ -170,13 +176,29 @@ std::string PhoneticSkeleton(std::string_view ascii, std::string_view lang) {
   for (char c : s) {
     char m = c;
     switch (c) {
-      case 'w': m = 'v'; break;
-      case 'y': case 'j': m = 'i'; break;
-      case 'z': case 'S': m = 's'; break;
-      case 'q': case 'c': m = 'k'; break;
-      case 'C': m = 'c'; break;
-      case 'H': m = 'h'; break;
-      default: break;
+      case 'w':
+        m = 'v';
+        break;
+      case 'y':
+      case 'j':
+        m = 'i';
+        break;
+      case 'z':
+      case 'S':
+        m = 's';
+        break;
+      case 'q':
+      case 'c':
+        m = 'k';
+        break;
+      case 'C':
+        m = 'c';
+        break;
+      case 'H':
+        m = 'h';
+        break;
+      default:
+        break;
     }
     if (!out.empty() && out.back() == m) continue;  // doubled letters
     out.push_back(m);
@@ -191,9 +213,9 @@ std::string ConsonantSkeleton(std::string_view phonetic) {
     bool vowel = c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'v';
     // 'v' is the skeleton of both v and w; between or after vowels it is a long vowel in
     // abjad romanisations, so only a word-initial or pre-vowel v counts as a consonant.
-    if (c == 'v' && (i == 0 || (i + 1 < phonetic.size() && phonetic[i + 1] != 'v' &&
-                                std::string_view("aeiou").find(phonetic[i + 1]) !=
-                                    std::string_view::npos))) {
+    if (c == 'v' &&
+        (i == 0 || (i + 1 < phonetic.size() && phonetic[i + 1] != 'v' &&
+                    std::string_view("aeiou").find(phonetic[i + 1]) != std::string_view::npos))) {
       vowel = false;
     }
     if (i == 0 || !vowel) {

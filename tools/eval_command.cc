@@ -1,7 +1,6 @@
 #include "tools/eval_command.h"
 
 #include <boost/json.hpp>
-
 #include <chrono>
 #include <fstream>
 #include <iomanip>
@@ -89,8 +88,8 @@ int RunEvalCommand(const std::vector<std::string>& args, std::ostream& out, std:
     return 2;
   }
   if (output->assignments.size() != records->size()) {
-    err << "babelwatch eval: replay returned " << output->assignments.size()
-        << " assignments for " << records->size() << " records\n";
+    err << "babelwatch eval: replay returned " << output->assignments.size() << " assignments for "
+        << records->size() << " records\n";
     return 2;
   }
   // Unlabelled records are scored as their own event each.
@@ -232,12 +231,13 @@ int RunEvalPairsCommand(const std::vector<std::string>& args, std::ostream& out,
       g.auc_sims.push_back(s);
       g.labels.push_back(positive);
       double th = pair.cross ? params.cluster.cross_threshold : params.cluster.same_threshold;
-      if (s >= th) (positive ? g.tp : g.fp)++;
-      else if (positive) g.fn++;
+      if (s >= th)
+        (positive ? g.tp : g.fp)++;
+      else if (positive)
+        g.fn++;
     }
   }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const char* names[2] = {"same_lang", "cross_lang"};
   double auc[2], rho[2], prec[2], rec[2];
   for (int k = 0; k < 2; ++k) {
@@ -260,13 +260,13 @@ int RunEvalPairsCommand(const std::vector<std::string>& args, std::ostream& out,
     out << boost::json::serialize(o) << "\n";
   } else {
     out << p.input << ": " << pairs.size() << " pairs (" << groups[0].sims.size()
-        << " same-language, " << groups[1].sims.size() << " cross-language) in "
-        << Fixed(seconds) << " s\n";
+        << " same-language, " << groups[1].sims.size() << " cross-language) in " << Fixed(seconds)
+        << " s\n";
     for (int k = 0; k < 2; ++k) {
       out << names[k] << ": ROC AUC " << Fixed(auc[k]) << "  Spearman " << Fixed(rho[k])
-          << "  at threshold " << Fixed(k ? params.cluster.cross_threshold
-                                            : params.cluster.same_threshold)
-          << ": P " << Fixed(prec[k]) << " R " << Fixed(rec[k]) << "\n";
+          << "  at threshold "
+          << Fixed(k ? params.cluster.cross_threshold : params.cluster.same_threshold) << ": P "
+          << Fixed(prec[k]) << " R " << Fixed(rec[k]) << "\n";
     }
   }
   return 0;

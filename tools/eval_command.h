@@ -28,7 +28,6 @@ int RunEvalCommand(const std::vector<std::string>& args, std::ostream& out, std:
 // taken between similarity and -score (positive = agreement). --json keys: auc_same_lang,
 // auc_cross_lang, spearman_same_lang, spearman_cross_lang, pairs (plus the precision and
 // recall at the clusterer's thresholds).
-int RunEvalPairsCommand(const std::vector<std::string>& args, std::ostream& out,
-                        std::ostream& err);
+int RunEvalPairsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace babelwatch::tools

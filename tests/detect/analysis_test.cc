@@ -85,8 +85,7 @@ TEST_CASE("NameTable: exonyms in any language map to one concept, inflected too"
   CHECK(table->stats().locales > 100);
 }
 
-TEST_CASE("Stemmer: Snowball where it exists, suffix stripping for Ukrainian",
-          "[detect][text]") {
+TEST_CASE("Stemmer: Snowball where it exists, suffix stripping for Ukrainian", "[detect][text]") {
   auto s = Stemmer::Create().value();
   CHECK(s->Stem("referendums", "en") == s->Stem("referendum", "en"));
   CHECK(s->Stem("референдумах", "ru") == s->Stem("референдум", "ru"));

@@ -2,7 +2,6 @@
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <map>
 #include <set>
@@ -78,17 +77,16 @@ TEST_CASE("Engine: Greek — an election result links across scripts, a wildfire
           "[detect][scripts]") {
   CheckFamily(
       MakeItem("a", "en", "Mitsotakis wins Greek election as New Democracy leads in Athens", 0),
-      MakeItem("b", "el", "Ο Μητσοτάκης κέρδισε τις εκλογές, η Νέα Δημοκρατία προηγείται στην Αθήνα",
-               10),
+      MakeItem("b", "el",
+               "Ο Μητσοτάκης κέρδισε τις εκλογές, η Νέα Δημοκρατία προηγείται στην Αθήνα", 10),
       MakeItem("c", "el", "Πυρκαγιά στη Ρόδο: εκκενώνονται χωριά και ξενοδοχεία", 20));
 }
 
 TEST_CASE("Engine: Arabic — a meeting in Cairo links to English, an earthquake does not",
           "[detect][scripts]") {
-  CheckFamily(
-      MakeItem("a", "en", "Macron meets Sisi in Cairo to discuss a ceasefire in Gaza", 0),
-      MakeItem("b", "ar", "ماكرون يلتقي السيسي في القاهرة لبحث وقف إطلاق النار في غزة", 10),
-      MakeItem("c", "ar", "زلزال بقوة ست درجات يضرب المغرب ويوقع ضحايا في مراكش", 20));
+  CheckFamily(MakeItem("a", "en", "Macron meets Sisi in Cairo to discuss a ceasefire in Gaza", 0),
+              MakeItem("b", "ar", "ماكرون يلتقي السيسي في القاهرة لبحث وقف إطلاق النار في غزة", 10),
+              MakeItem("c", "ar", "زلزال بقوة ست درجات يضرب المغرب ويوقع ضحايا في مراكش", 20));
 }
 
 TEST_CASE("Engine: Hebrew — names written without vowels still meet", "[detect][scripts]") {
@@ -97,8 +95,7 @@ TEST_CASE("Engine: Hebrew — names written without vowels still meet", "[detect
               MakeItem("c", "he", "שריפה גדולה פרצה ביערות הכרמל ליד חיפה", 20));
 }
 
-TEST_CASE("Engine: CJK — segmented Chinese headlines about one typhoon link",
-          "[detect][scripts]") {
+TEST_CASE("Engine: CJK — segmented Chinese headlines about one typhoon link", "[detect][scripts]") {
   CheckFamily(MakeItem("a", "zh", "台风杜苏芮登陆福建，数万人紧急转移", 0),
               MakeItem("b", "zh", "超强台风杜苏芮在福建晋江沿海登陆", 10),
               MakeItem("c", "zh", "习近平在北京会见巴西总统卢拉", 20));
@@ -107,8 +104,7 @@ TEST_CASE("Engine: CJK — segmented Chinese headlines about one typhoon link",
 TEST_CASE("Engine: Devanagari — one moon landing in two Hindi headlines", "[detect][scripts]") {
   CheckFamily(
       MakeItem("a", "hi", "चंद्रयान-3 चंद्रमा के दक्षिणी ध्रुव पर सफलतापूर्वक उतरा", 0),
-      MakeItem("b", "hi", "इसरो का चंद्रयान-3 चंद्रमा के दक्षिणी ध्रुव के पास उतरा, भारत ने रचा इतिहास",
-               10),
+      MakeItem("b", "hi", "इसरो का चंद्रयान-3 चंद्रमा के दक्षिणी ध्रुव के पास उतरा, भारत ने रचा इतिहास", 10),
       MakeItem("c", "hi", "मुंबई में भारी बारिश से लोकल ट्रेन सेवाएं ठप", 20));
 }
 
@@ -195,8 +191,7 @@ TEST_CASE("Engine: stories leave with their last document at the end of the wind
   CHECK(engine->Stories().empty());
   CHECK(engine->documents() == 0);
   // The same headline later starts a new story: the old one is gone.
-  Assignment y =
-      engine->Add(MakeItem("b", "en", "Bezzecchi wins MotoGP sprint at Assen", 200));
+  Assignment y = engine->Add(MakeItem("b", "en", "Bezzecchi wins MotoGP sprint at Assen", 200));
   CHECK(y.new_story);
   CHECK(y.story != x.story);
 }
@@ -219,7 +214,8 @@ TEST_CASE("Engine: Similarity is symmetric, 1 for a document with itself, 0 for 
           "[detect][similarity]") {
   auto engine = NewEngine();
   auto a = engine->Analyze(MakeItem("a", "en", "Titan submersible: Canada opens investigation", 0));
-  auto b = engine->Analyze(MakeItem("b", "de", "Kanada untersucht Unglück des Tauchboots Titan", 0));
+  auto b =
+      engine->Analyze(MakeItem("b", "de", "Kanada untersucht Unglück des Tauchboots Titan", 0));
   auto c = engine->Analyze(MakeItem("c", "en", "Arctic Monkeys headline Glastonbury", 0));
   CHECK(engine->Similarity(*a, *a) == Approx(1));
   CHECK(engine->Similarity(*a, *b) == Approx(engine->Similarity(*b, *a)));
@@ -227,8 +223,7 @@ TEST_CASE("Engine: Similarity is symmetric, 1 for a document with itself, 0 for 
   CHECK(engine->Similarity(*a, *c) == 0);
 }
 
-TEST_CASE("Engine: Analyze from several threads gives what one thread gives",
-          "[detect][threads]") {
+TEST_CASE("Engine: Analyze from several threads gives what one thread gives", "[detect][threads]") {
   auto engine = NewEngine();
   std::vector<Item> items = {
       MakeItem("a", "ru", "Пригожин заявил, что колонны ЧВК Вагнер достигли Ростова-на-Дону", 0),

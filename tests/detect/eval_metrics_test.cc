@@ -4,7 +4,6 @@
 
 using namespace babelwatch::detect;
 
-
 TEST_CASE("BCubed: perfect clustering scores 1", "[detect][eval]") {
   auto r = BCubed({"a", "a", "b"}, {7, 7, 9});
   CHECK(r.precision == Approx(1));
