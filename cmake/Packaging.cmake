@@ -5,12 +5,17 @@
 # Layout (prefix /usr):
 #   /usr/sbin/babelwatchd, /usr/bin/babelwatch          (daemon/, tools/)
 #   /usr/lib/systemd/system/babelwatch.service          (systemd/)
-#   /etc/babelwatch/babelwatch.toml                      (systemd/, a conffile)
+#   /etc/babelwatch/babelwatch.toml                      (systemd/, a conffile; absolute:
+#                                                        BABELWATCH_CONFIG_INSTALL_DIR)
 #   /usr/share/man/man8/babelwatchd.8, man1/babelwatch.1
 #   /usr/share/doc/babelwatch/                          README, OPERATIONS, METRICS
 #   /usr/share/doc/babelwatch/examples/{prometheus,grafana}/
 
 include(GNUInstallDirs)
+
+# `make install` and cpack install what is built, without building every test and benchmark
+# first: build babelwatchd and babelwatch (or everything) before installing.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 
 install(FILES ${PROJECT_SOURCE_DIR}/man/babelwatchd.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES ${PROJECT_SOURCE_DIR}/man/babelwatch.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
