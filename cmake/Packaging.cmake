@@ -29,10 +29,11 @@ set(CPACK_PACKAGE_NAME babelwatch)
 set(CPACK_PACKAGE_VENDOR "babelwatch")
 set(CPACK_PACKAGE_CONTACT "babelwatch maintainers <babelwatch@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "cross-language news spread detector (daemon)")
-set(CPACK_PACKAGE_DESCRIPTION
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
     "babelwatchd polls news feeds, clusters stories into events across languages and alerts\n"
     "when an event spreads across languages. Runs as a hardened systemd service and exposes\n"
     "Prometheus metrics, a JSON API and a status page on 127.0.0.1:9797.")
+set(CPACK_STRIP_FILES ON)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_GENERATOR DEB)
