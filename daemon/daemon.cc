@@ -326,7 +326,13 @@ Result<void> Daemon::State::Start() {
   std::vector<feeds::FeedState> restored;
   if (auto blobs = store->LoadFeedStates()) {
     for (const store::FeedState& b : *blobs) {
-      if (auto fs = feeds::FeedStateFromJson(b.json)) restored.push_back(std::move(*fs));
+      auto fs = feeds::FeedStateFromJson(b.json);
+      if (!fs) continue;
+      // The first poll after a start is unconditional: items of a 200 that was persisted
+      // but not yet processed when the process died would otherwise hide behind a 304.
+      fs->etag.clear();
+      fs->last_modified.clear();
+      restored.push_back(std::move(*fs));
     }
   } else {
     Log(LogLevel::kWarning, "babelwatchd", "feed state not restored: " + blobs.error().message);

@@ -64,6 +64,9 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
     std::vector<store::WindowDocument> resaved;
     resaved.reserve(window->documents.size());
     for (store::WindowDocument& doc : window->documents) {
+      if (auto r = store_.MarkSeen(doc.item.feed_id, doc.item.id, doc.item.url, now_ms); !r) {
+        return r.error().WithContext("marking restored documents seen");
+      }
       detect::Assignment a = engine_.Add(doc.item);
       const StoryId id = base_ + a.story;
       old_to_new.emplace(doc.story, id);
@@ -112,13 +115,13 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
       item.published_ms = now;
     }
     boost::asio::post(pool_, [self = shared_from_this(), item = std::move(item), now]() mutable {
-      // Items already ingested (same feed and id, or same url) are not new. A store error
-      // lets the item through: a possible duplicate beats a lost story.
-      Result<bool> fresh = self->store_.MarkSeen(item.feed_id, item.id, item.url, now);
-      if (!fresh) {
+      // Items already ingested (same feed and id, or same url) are not analyzed again. A
+      // store error lets the item through: a possible duplicate beats a lost story.
+      Result<bool> seen = self->store_.IsSeen(item.feed_id, item.id, item.url);
+      if (!seen) {
         ++self->stats_.store_errors;
-        Log(LogLevel::kWarning, "pipeline", "seen-item check failed: " + fresh.error().message);
-      } else if (!*fresh) {
+        Log(LogLevel::kWarning, "pipeline", "seen-item check failed: " + seen.error().message);
+      } else if (*seen) {
         ++self->stats_.duplicates;
         self->in_flight_.fetch_sub(1);
         return;
@@ -186,8 +189,15 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
     return story;
   }
 
-  // Runs on strand_.
+  // Runs on strand_. An item is marked seen only after its document is saved: a crash
+  // before that leaves it unseen, so the next poll brings it again; a crash between the two
+  // is mended by Restore(), which marks every restored document seen.
   void Assign(const Item& item, const std::shared_ptr<const detect::Doc>& doc) {
+    // The same item may have been queued twice (two polls before the first was assigned).
+    if (auto seen = store_.IsSeen(item.feed_id, item.id, item.url); seen && *seen) {
+      ++stats_.duplicates;
+      return;
+    }
     detect::Assignment a = engine_.Assign(doc);
     ++stats_.assigned;
     stats_.new_stories += a.new_story;
@@ -196,6 +206,11 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
     if (auto r = store_.SaveDocument({item, id, a.lang, a.syndicated}); !r) {
       ++stats_.store_errors;
       Log(LogLevel::kWarning, "pipeline", "document not saved: " + r.error().message);
+    }
+    const int64_t seen_ms = ToUnixMs(clock_.SystemNow());
+    if (auto r = store_.MarkSeen(item.feed_id, item.id, item.url, seen_ms); !r) {
+      ++stats_.store_errors;
+      Log(LogLevel::kWarning, "pipeline", "item not marked seen: " + r.error().message);
     }
     std::optional<StorySummary> story = engine_.Story(a.story);
     if (!story) return;

@@ -435,6 +435,25 @@ Result<bool> Store::MarkSeen(std::string_view feed_id, std::string_view item_id,
   return true;
 }
 
+Result<bool> Store::IsSeen(std::string_view feed_id, std::string_view item_id,
+                           std::string_view url) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string what =
+      "looking up item \"" + std::string(item_id) + "\" of feed \"" + std::string(feed_id) + "\"";
+  {
+    BW_PREPARE(q, "SELECT 1 FROM seen_items WHERE feed_id = ?1 AND item_id = ?2");
+    q.Bind(1, feed_id);
+    q.Bind(2, item_id);
+    Result<bool> row = q.Step(what);
+    if (!row || *row) return row;
+  }
+  if (url.empty()) return false;
+  BW_PREPARE(q, "SELECT 1 FROM seen_items WHERE feed_id = ?1 AND url = ?2 LIMIT 1");
+  q.Bind(1, feed_id);
+  q.Bind(2, url);
+  return q.Step(what);
+}
+
 // --- Detection window -----------------------------------------------------------------
 
 Result<void> Store::SaveDocumentLocked(const WindowDocument& doc) {

@@ -132,6 +132,10 @@ class Store {
   // new (nothing is recorded then).
   [[nodiscard]] Result<bool> MarkSeen(std::string_view feed_id, std::string_view item_id,
                                       std::string_view url, int64_t now_ms);
+  // True if MarkSeen() would call the item known (its id, or its non-empty url, was seen in
+  // this feed). Reads only.
+  [[nodiscard]] Result<bool> IsSeen(std::string_view feed_id, std::string_view item_id,
+                                    std::string_view url);
 
   // --- Detection window ---------------------------------------------------------------
   // Inserts or replaces (same feed id and item id) documents, in one transaction.
