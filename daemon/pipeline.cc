@@ -60,7 +60,8 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
       for (const auto& e : *pending) max_id = std::max(max_id, e.alert.story);
     }
     base_ = max_id;
-    std::unordered_map<StoryId, StoryId> old_to_new;
+    // Re-clustering the window rebuilds each story; it keeps the id it had (the id of its
+    // earliest restored document), so links and alert state stay valid across restarts.
     std::vector<store::WindowDocument> resaved;
     resaved.reserve(window->documents.size());
     for (store::WindowDocument& doc : window->documents) {
@@ -68,18 +69,14 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
         return r.error().WithContext("marking restored documents seen");
       }
       detect::Assignment a = engine_.Add(doc.item);
-      const StoryId id = base_ + a.story;
-      old_to_new.emplace(doc.story, id);
-      doc.story = id;
+      engine_to_global_.emplace(a.story, doc.story);
+      doc.story = Global(a.story);
       resaved.push_back(std::move(doc));
     }
     stats_.restored_documents += resaved.size();
     for (const store::SpreadState& s : *spread_states) {
-      auto it = old_to_new.find(s.story);
-      if (it != old_to_new.end()) {
-        router_->RestoreAlerted(s.scope, it->second, s.languages_alerted, s.last_alert_ms);
-        alerted_[it->second] = std::max(alerted_[it->second], s.last_alert_ms);
-      }
+      router_->RestoreAlerted(s.scope, s.story, s.languages_alerted, s.last_alert_ms);
+      alerted_[s.story] = std::max(alerted_[s.story], s.last_alert_ms);
     }
     if (!resaved.empty()) {
       if (auto r = store_.SaveDocuments(resaved); !r) {
@@ -94,7 +91,7 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
     UpdateSnapshot(now_ms);
     Log(LogLevel::kInfo, "pipeline",
         "restored " + std::to_string(resaved.size()) + " documents in " +
-            std::to_string(old_to_new.size()) + " stories; story ids continue after " +
+            std::to_string(engine_to_global_.size()) + " stories; new story ids start after " +
             std::to_string(base_));
     return {};
   }
@@ -184,8 +181,13 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
   size_t InFlight() const { return in_flight_.load(); }
 
  private:
+  // The id a story of the engine has outside the process.
+  StoryId Global(StoryId engine_id) const {
+    auto it = engine_to_global_.find(engine_id);
+    return it != engine_to_global_.end() ? it->second : base_ + engine_id;
+  }
   StorySummary Global(StorySummary story) const {
-    story.id += base_;
+    story.id = Global(story.id);
     return story;
   }
 
@@ -202,7 +204,7 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
     ++stats_.assigned;
     stats_.new_stories += a.new_story;
     stats_.syndicated += a.syndicated;
-    const StoryId id = base_ + a.story;
+    const StoryId id = Global(a.story);
     if (auto r = store_.SaveDocument({item, id, a.lang, a.syndicated}); !r) {
       ++stats_.store_errors;
       Log(LogLevel::kWarning, "pipeline", "document not saved: " + r.error().message);
@@ -275,7 +277,8 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
   // State below is touched only on strand_ (or in Restore(), before any work).
   std::unique_ptr<alert::WatchlistRouter> router_;
   std::unordered_map<StoryId, int64_t> alerted_;  // story -> time of its latest alert
-  StoryId base_ = 0;
+  StoryId base_ = 0;  // new stories get base_ + engine id
+  std::unordered_map<StoryId, StoryId> engine_to_global_;  // restored stories keep their id
   int64_t last_snapshot_ms_ = 0;
 
   mutable std::mutex snapshot_mu_;
