@@ -25,7 +25,7 @@ const char* const kInstalled[] = {
     "usr/share/doc/babelwatch/examples/grafana/dashboards/babelwatch.json",
 };
 
-TEST_CASE("ops: cmake --install lays out binaries, unit, config, man pages and docs",
+TEST_CASE("ops: cmake --install lays out the binaries and unit and config and man pages and docs",
           "[ops][packaging]") {
   TempDir dir;
   CommandResult r = RunCommand({"/usr/bin/cmake", "--install", BUILD_DIR, "--prefix", "/usr"}, 120s,
@@ -48,7 +48,7 @@ TEST_CASE("ops: cmake --install lays out binaries, unit, config, man pages and d
   CHECK(version.output.find("babelwatchd ") == 0);
 }
 
-TEST_CASE("ops: cpack builds a .deb with every file, the conffile and maintainer scripts",
+TEST_CASE("ops: cpack builds a .deb with every file and the conffile and maintainer scripts",
           "[ops][packaging]") {
   INFO("cmake/Packaging.cmake must be included from the top-level CMakeLists.txt");
   REQUIRE(::access((std::string(BUILD_DIR) + "/CPackConfig.cmake").c_str(), R_OK) == 0);

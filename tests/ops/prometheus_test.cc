@@ -143,7 +143,7 @@ TEST_CASE("ops: promtool accepts the alert rules and the scrape config", "[ops][
   CHECK(config.exit_code == 0);
 }
 
-TEST_CASE("ops: Prometheus scrapes babelwatchd; every dashboard query and rule evaluates",
+TEST_CASE("ops: Prometheus scrapes babelwatchd and every dashboard query and rule evaluates",
           "[ops][prometheus]") {
   RequireTool(kPrometheus);
   TempDir dir;
