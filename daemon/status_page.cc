@@ -91,6 +91,7 @@ constexpr const char* kPageTail = R"HTML(</span>
       return r.json();
     });
   }
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
   function safeUrl(u) { return /^https?:\/\//i.test(u || "") ? u : null; }
 
   function renderStories(page, now) {
@@ -122,8 +123,8 @@ constexpr const char* kPageTail = R"HTML(</span>
         title.textContent = first.title || "(untitled)";
       }
       card.appendChild(title);
-      card.appendChild(el("div", "meta", "story " + s.id + " · " + s.documents + " documents from " +
-          s.independent_sources + " independent sources · first seen " +
+      card.appendChild(el("div", "meta", "story " + s.id + " · " + plural(s.documents, "document") + " from " +
+          plural(s.independent_sources, "independent source") + " · first seen " +
           ago(Date.parse(s.first_seen), now) + " · last " + ago(Date.parse(s.last_seen), now)));
       var lrow = el("div", "langs");
       langs.forEach(function (l) {
