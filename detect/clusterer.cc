@@ -20,10 +20,12 @@ Clusterer::Clusterer(const ClusterParams& params, const SimilarityParams& sim,
 
 Clusterer::~Clusterer() = default;
 
-double Clusterer::Decay(int64_t a_ms, int64_t b_ms) const {
+double Clusterer::Decay(int64_t a_ms, int64_t b_ms, bool cross) const {
   double hours = std::abs(static_cast<double>(a_ms - b_ms)) / 3.6e6;
-  if (params_.decay_hours <= 0) return 1.0;
-  return 1.0 / (1.0 + hours / params_.decay_hours);
+  double scale =
+      cross && params_.cross_decay_hours > 0 ? params_.cross_decay_hours : params_.decay_hours;
+  if (scale <= 0) return 1.0;
+  return 1.0 / (1.0 + hours / scale);
 }
 
 double Clusterer::Similarity(const Doc& a, const Doc& b) const {
@@ -91,7 +93,8 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
                        : 0;
     for (size_t mi = first; mi < members.size(); ++mi) {
       const Doc& other = *docs_.at(members[mi]).doc;
-      double s = DocSimilarity(d, other, df_, sim_) * Decay(d.published_ms, other.published_ms);
+      double s = DocSimilarity(d, other, df_, sim_) *
+                 Decay(d.published_ms, other.published_ms, other.lang != d.lang);
       double th = other.lang == d.lang ? params_.same_threshold : params_.cross_threshold;
       scores.emplace_back(th > 0 ? s / th : 0, s);
     }
@@ -108,7 +111,7 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
       std::sort(centroid.keys.begin(), centroid.keys.end(),
                 [](const Key& x, const Key& y) { return x.hash < y.hash; });
       double s =
-          DocSimilarity(d, centroid, df_, sim_) * Decay(d.published_ms, st.summary.last_seen_ms);
+          DocSimilarity(d, centroid, df_, sim_) * Decay(d.published_ms, st.summary.last_seen_ms, true);
       double ratio = s / params_.cross_threshold;
       // Counts as link_k matches, so it can carry the story's mean on its own.
       for (size_t k = 0; k < std::max<size_t>(params_.link_k, 1); ++k) {

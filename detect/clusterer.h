@@ -26,8 +26,9 @@ namespace babelwatch::detect {
 
 struct ClusterParams {
   double same_threshold = 0.35;   // similarity for a link between documents of one language
-  double cross_threshold = 0.20;  // ... of two languages
+  double cross_threshold = 0.15;  // ... of two languages
   double decay_hours = 24;        // similarity × 1 / (1 + Δt / decay)
+  double cross_decay_hours = 6;   // the same for cross-language links (0 = decay_hours)
   double syndication_jaccard = 0.5;
   size_t max_posting = 400;     // features in more documents are not used for candidates
   size_t max_candidates = 300;  // documents verified per new document
@@ -83,7 +84,7 @@ class Clusterer {
     std::unordered_map<uint64_t, Key> centroid;    // key hash -> summed key (weights added)
   };
 
-  double Decay(int64_t a_ms, int64_t b_ms) const;
+  double Decay(int64_t a_ms, int64_t b_ms, bool cross = false) const;
   void Index(uint32_t slot, const Doc& doc);
   void Unindex(uint32_t slot, const Doc& doc);
   void Refresh(StoryState& s) const;

@@ -39,6 +39,8 @@ double KindWeight(KeyKind k, const SimilarityParams& p) {
 struct Weighted {
   uint64_t hash;
   double w;
+  bool specific;  // a key that is not a place or language name (exonym)
+  double idf;     // the key's IDF in the window (0 for terms)
 };
 
 // Sparse vector of a document, sorted by hash. Terms and keys live in one space (their
@@ -58,7 +60,7 @@ void Vectorize(const Doc& d, const DocumentFrequencies& df, const SimilarityPara
   out.clear();
   if (with_terms) {
     for (const Feature& f : d.terms)
-      out.push_back({f.hash, Tf(f.weight, p.term_tf_mode) * df.TermIdf(f.hash, d.lang)});
+      out.push_back({f.hash, Tf(f.weight, p.term_tf_mode) * df.TermIdf(f.hash, d.lang), false, 0});
     KeepStrongest(out, 0, p.max_terms);
   }
   size_t keys_from = out.size();
@@ -69,20 +71,27 @@ void Vectorize(const Doc& d, const DocumentFrequencies& df, const SimilarityPara
         (is_consonant || k.kind == KeyKind::kName || k.kind == KeyKind::kInternational)) {
       continue;
     }
-    out.push_back({k.hash ^ 0x5bd1e995ULL,
-                   mix * KindWeight(k.kind, p) * Tf(k.weight, p.key_tf_mode) * df.KeyIdf(k.hash)});
+    double kind = KindWeight(k.kind, p);
+    if (!with_terms && k.kind == KeyKind::kExonym) kind = p.cross_exonym_weight;
+    double idf = df.KeyIdf(k.hash);
+    out.push_back({k.hash ^ 0x5bd1e995ULL, mix * kind * Tf(k.weight, p.key_tf_mode) * idf,
+                   k.kind != KeyKind::kExonym, idf});
   }
   KeepStrongest(out, keys_from, p.max_keys);
   std::sort(out.begin(), out.end(),
             [](const Weighted& a, const Weighted& b) { return a.hash < b.hash; });
 }
 
-double Cosine(const std::vector<Weighted>& a, const std::vector<Weighted>& b, int* shared) {
+// shared: entries with weight in both; specific: those of them that are specific keys with
+// an IDF of at least min_idf.
+double Cosine(const std::vector<Weighted>& a, const std::vector<Weighted>& b, double min_idf,
+              int* shared, int* specific) {
   double dot = 0, na = 0, nb = 0;
   for (const auto& x : a) na += x.w * x.w;
   for (const auto& x : b) nb += x.w * x.w;
   size_t i = 0, j = 0;
   *shared = 0;
+  *specific = 0;
   while (i < a.size() && j < b.size()) {
     if (a[i].hash < b[j].hash) {
       ++i;
@@ -90,7 +99,10 @@ double Cosine(const std::vector<Weighted>& a, const std::vector<Weighted>& b, in
       ++j;
     } else {
       dot += a[i].w * b[j].w;
-      if (a[i].w > 0 && b[j].w > 0) ++*shared;
+      if (a[i].w > 0 && b[j].w > 0) {
+        ++*shared;
+        if (a[i].specific && a[i].idf >= min_idf) ++*specific;
+      }
       ++i;
       ++j;
     }
@@ -141,9 +153,12 @@ double DocSimilarity(const Doc& a, const Doc& b, const DocumentFrequencies& df,
   bool consonant = a.abjad || b.abjad;
   Vectorize(a, df, params, same, consonant, va);
   Vectorize(b, df, params, same, consonant, vb);
-  int shared = 0;
-  double cos = Cosine(va, vb, &shared);
-  if (!same && shared < params.min_shared_keys_cross) return 0;
+  int shared = 0, specific = 0;
+  double cos = Cosine(va, vb, params.min_specific_idf, &shared, &specific);
+  if (!same && (shared < params.min_shared_keys_cross ||
+                specific < params.min_specific_keys_cross)) {
+    return 0;
+  }
   return cos;
 }
 

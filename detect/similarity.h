@@ -48,6 +48,11 @@ struct SimilarityParams {
   double number_weight = 1.0;
   double international_weight = 0.5;
   int min_shared_keys_cross = 2;  // a cross-language link needs this many shared keys
+  // ... of which this many are not exonyms (places and languages alone tie different
+  // happenings of one region together).
+  int min_specific_keys_cross = 0;
+  double min_specific_idf = 0;  // ... and have at least this IDF in the window
+  double cross_exonym_weight = 0.5;  // exonym weight in the keys-only (cross-language) vector
   size_t max_keys = 30;           // strongest keys (tf × idf) kept per document; 0 = all
   size_t max_terms = 0;           // strongest terms kept per document; 0 = all
   int term_tf_mode = 1;           // term frequency transform: 0 log(1 + tf), 1 tf, 2 sqrt(tf)
