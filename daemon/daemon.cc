@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "daemon/api.h"
 #include "daemon/pipeline.h"
+#include "daemon/status_page.h"
 #include "daemon/systemd_notifier.h"
 #include "detect/engine.h"
 #include "feeds/feed_scheduler.h"
@@ -345,6 +346,9 @@ Result<void> Daemon::State::Start() {
   sopts.max_request_bytes = config.server.max_request_bytes;
   server = std::make_unique<net::HttpServer>(ioc, sopts);
   monitoring::AddMonitoringRoutes(*server, registry, health);
+  AddStatusPage(*server, [this] {
+    return std::to_string(scheduler->States().size()) + " feeds · store " + store->path();
+  });
   Api::Sources sources;
   sources.stories = [this] { return pipeline->Stories(); };
   sources.store = store.get();

@@ -12,7 +12,7 @@ BUILD_PACKAGES=(
 )
 TEST_PACKAGES=(
   catch2 libbenchmark-dev python3 clang libclang-rt-14-dev
-  prometheus prometheus-alertmanager systemd curl sqlite3
+  prometheus prometheus-alertmanager systemd curl sqlite3 chromium
 )
 
 want=("${BUILD_PACKAGES[@]}")
