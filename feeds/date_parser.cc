@@ -45,6 +45,7 @@ std::optional<int64_t> ToEpochMs(const Fields& f) {
 
 // Reads exactly `count` digits at s[*pos].
 bool ReadDigits(std::string_view s, size_t* pos, size_t count, unsigned* value) {
+  *value = 0;  // defined on failure too
   if (*pos + count > s.size()) return false;
   unsigned v = 0;
   for (size_t i = 0; i < count; ++i) {
@@ -448,8 +449,11 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 std::string FormatIsoUtc(int64_t ms) {
   // Floor division without negating (negating INT64_MIN would overflow).
   int64_t secs = ms / 1000;
-  if (ms % 1000 < 0) --secs;
-  int64_t millis = ms - secs * 1000;
+  int64_t millis = ms % 1000;
+  if (millis < 0) {
+    millis += 1000;
+    --secs;
+  }
   int64_t days = secs / kSecondsPerDay;
   if (secs % kSecondsPerDay < 0) --days;
   int64_t rem = secs - days * kSecondsPerDay;
