@@ -110,8 +110,8 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
       for (const auto& [h, k] : st.centroid) centroid.keys.push_back(k);
       std::sort(centroid.keys.begin(), centroid.keys.end(),
                 [](const Key& x, const Key& y) { return x.hash < y.hash; });
-      double s =
-          DocSimilarity(d, centroid, df_, sim_) * Decay(d.published_ms, st.summary.last_seen_ms, true);
+      double s = DocSimilarity(d, centroid, df_, sim_) *
+                 Decay(d.published_ms, st.summary.last_seen_ms, true);
       double ratio = s / params_.cross_threshold;
       // Counts as link_k matches, so it can carry the story's mean on its own.
       for (size_t k = 0; k < std::max<size_t>(params_.link_k, 1); ++k) {

@@ -55,8 +55,9 @@ void KeepStrongest(std::vector<Weighted>& v, size_t from, size_t keep) {
 
 // consonant: compare names by consonant skeletons (an abjad text is involved) instead of
 // by vowelled skeletons.
+// idf_power: keys weigh IDF^idf_power in a keys-only vector.
 void Vectorize(const Doc& d, const DocumentFrequencies& df, const SimilarityParams& p,
-               bool with_terms, bool consonant, std::vector<Weighted>& out) {
+               bool with_terms, bool consonant, double idf_power, std::vector<Weighted>& out) {
   out.clear();
   if (with_terms) {
     for (const Feature& f : d.terms)
@@ -74,7 +75,8 @@ void Vectorize(const Doc& d, const DocumentFrequencies& df, const SimilarityPara
     double kind = KindWeight(k.kind, p);
     if (!with_terms && k.kind == KeyKind::kExonym) kind = p.cross_exonym_weight;
     double idf = df.KeyIdf(k.hash);
-    out.push_back({k.hash ^ 0x5bd1e995ULL, mix * kind * Tf(k.weight, p.key_tf_mode) * idf,
+    double rarity = with_terms || idf_power == 1.0 ? idf : std::pow(idf, idf_power);
+    out.push_back({k.hash ^ 0x5bd1e995ULL, mix * kind * Tf(k.weight, p.key_tf_mode) * rarity,
                    k.kind != KeyKind::kExonym, idf});
   }
   KeepStrongest(out, keys_from, p.max_keys);
@@ -151,12 +153,15 @@ double DocSimilarity(const Doc& a, const Doc& b, const DocumentFrequencies& df,
   thread_local std::vector<Weighted> va, vb;
   bool same = a.lang == b.lang;
   bool consonant = a.abjad || b.abjad;
-  Vectorize(a, df, params, same, consonant, va);
-  Vectorize(b, df, params, same, consonant, vb);
+  bool long_texts = params.long_text_tokens > 0 && a.content_tokens >= params.long_text_tokens &&
+                    b.content_tokens >= params.long_text_tokens;
+  double idf_power = long_texts ? params.cross_idf_power_long : params.cross_idf_power;
+  Vectorize(a, df, params, same, consonant, idf_power, va);
+  Vectorize(b, df, params, same, consonant, idf_power, vb);
   int shared = 0, specific = 0;
   double cos = Cosine(va, vb, params.min_specific_idf, &shared, &specific);
-  if (!same && (shared < params.min_shared_keys_cross ||
-                specific < params.min_specific_keys_cross)) {
+  if (!same &&
+      (shared < params.min_shared_keys_cross || specific < params.min_specific_keys_cross)) {
     return 0;
   }
   return cos;

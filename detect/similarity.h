@@ -51,12 +51,19 @@ struct SimilarityParams {
   // ... of which this many are not exonyms (places and languages alone tie different
   // happenings of one region together).
   int min_specific_keys_cross = 0;
-  double min_specific_idf = 0;  // ... and have at least this IDF in the window
+  double min_specific_idf = 0;       // ... and have at least this IDF in the window
   double cross_exonym_weight = 0.5;  // exonym weight in the keys-only (cross-language) vector
-  size_t max_keys = 30;           // strongest keys (tf × idf) kept per document; 0 = all
-  size_t max_terms = 0;           // strongest terms kept per document; 0 = all
-  int term_tf_mode = 1;           // term frequency transform: 0 log(1 + tf), 1 tf, 2 sqrt(tf)
-  int key_tf_mode = 0;            // the same for keys
+  // Keys-only (cross-language) vectors weight a key by IDF^power: above 1, keys frequent in
+  // the window (the names every story of one crisis shares) count for less.
+  double cross_idf_power = 1.0;
+  // ... and this power when both texts have long_text_tokens content words or more (full
+  // articles share incidental names that headlines do not carry).
+  double cross_idf_power_long = 2.0;
+  int long_text_tokens = 30;
+  size_t max_keys = 30;  // strongest keys (tf × idf) kept per document; 0 = all
+  size_t max_terms = 0;  // strongest terms kept per document; 0 = all
+  int term_tf_mode = 1;  // term frequency transform: 0 log(1 + tf), 1 tf, 2 sqrt(tf)
+  int key_tf_mode = 0;   // the same for keys
 };
 
 // Similarity of two documents in [0, 1] (symmetric).
