@@ -26,7 +26,7 @@ namespace babelwatch::detect {
 
 struct ClusterParams {
   double same_threshold = 0.35;   // similarity for a link between documents of one language
-  double cross_threshold = 0.15;  // ... of two languages
+  double cross_threshold = 0.17;  // ... of two languages
   double decay_hours = 24;        // similarity × 1 / (1 + Δt / decay)
   double cross_decay_hours = 6;   // the same for cross-language links (0 = decay_hours)
   double syndication_jaccard = 0.5;

@@ -87,7 +87,7 @@ void Vectorize(const Doc& d, const DocumentFrequencies& df, const SimilarityPara
 // shared: entries with weight in both; specific: those of them that are specific keys with
 // an IDF of at least min_idf.
 double Cosine(const std::vector<Weighted>& a, const std::vector<Weighted>& b, double min_idf,
-              int* shared, int* specific) {
+              double overlap_mix, int* shared, int* specific) {
   double dot = 0, na = 0, nb = 0;
   for (const auto& x : a) na += x.w * x.w;
   for (const auto& x : b) nb += x.w * x.w;
@@ -110,7 +110,11 @@ double Cosine(const std::vector<Weighted>& a, const std::vector<Weighted>& b, do
     }
   }
   if (na <= 0 || nb <= 0) return 0;
-  return std::clamp(dot / std::sqrt(na * nb), 0.0, 1.0);
+  double cos = std::clamp(dot / std::sqrt(na * nb), 0.0, 1.0);
+  if (overlap_mix <= 0) return cos;
+  // Overlap: the share of the shorter vector's weight the longer one covers.
+  double overlap = std::clamp(dot / std::min(na, nb), 0.0, 1.0);
+  return (1 - overlap_mix) * cos + overlap_mix * overlap;
 }
 
 }  // namespace
@@ -159,7 +163,8 @@ double DocSimilarity(const Doc& a, const Doc& b, const DocumentFrequencies& df,
   Vectorize(a, df, params, same, consonant, idf_power, va);
   Vectorize(b, df, params, same, consonant, idf_power, vb);
   int shared = 0, specific = 0;
-  double cos = Cosine(va, vb, params.min_specific_idf, &shared, &specific);
+  double cos = Cosine(va, vb, params.min_specific_idf,
+                      same || long_texts ? 0.0 : params.cross_overlap_mix, &shared, &specific);
   if (!same &&
       (shared < params.min_shared_keys_cross || specific < params.min_specific_keys_cross)) {
     return 0;

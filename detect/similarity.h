@@ -60,6 +60,10 @@ struct SimilarityParams {
   // articles share incidental names that headlines do not carry).
   double cross_idf_power_long = 2.0;
   int long_text_tokens = 30;
+  // Cross-language similarity unless both texts are long: (1 - mix) × cosine + mix × overlap
+  // (dot / the smaller squared norm), so a headline whose few keys a longer text covers is not
+  // diluted by the rest of that text.
+  double cross_overlap_mix = 0.5;
   size_t max_keys = 30;  // strongest keys (tf × idf) kept per document; 0 = all
   size_t max_terms = 0;  // strongest terms kept per document; 0 = all
   int term_tf_mode = 1;  // term frequency transform: 0 log(1 + tf), 1 tf, 2 sqrt(tf)
