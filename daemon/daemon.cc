@@ -2,6 +2,7 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include <boost/asio/io_context.hpp>
@@ -23,6 +24,7 @@
 #include "daemon/status_page.h"
 #include "daemon/systemd_notifier.h"
 #include "detect/engine.h"
+#include "feeds/article_fetcher.h"
 #include "feeds/feed_scheduler.h"
 #include "feeds/feed_state.h"
 #include "monitoring/health.h"
@@ -110,7 +112,24 @@ class DaemonMetrics {
         feeds_(prometheus::BuildGauge()
                    .Name("babelwatch_feeds")
                    .Help("Configured feeds by state (ok, failing)")
-                   .Register(r)) {}
+                   .Register(r)),
+        analysis_duration_(prometheus::BuildHistogram()
+                               .Name("babelwatch_detect_analysis_duration_seconds")
+                               .Help("Time to analyze one document")
+                               .Register(r)
+                               .Add({}, prometheus::Histogram::BucketBoundaries{
+                                            0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1,
+                                            0.3, 1})),
+        alert_latency_(prometheus::BuildHistogram()
+                           .Name("babelwatch_alert_latency_seconds")
+                           .Help("From the first sight of the document that raised an alert to "
+                                 "the alert")
+                           .Register(r)
+                           .Add({}, prometheus::Histogram::BucketBoundaries{
+                                        0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60})) {}
+
+  prometheus::Histogram& analysis_duration() { return analysis_duration_; }
+  prometheus::Histogram& alert_latency() { return alert_latency_; }
 
   void Sync(const PipelineStats& p, const alert::DispatcherCounters& d,
             const std::vector<StorySummary>& stories, size_t index_documents) {
@@ -179,6 +198,8 @@ class DaemonMetrics {
   prometheus::Family<prometheus::Gauge>& stories_;
   prometheus::Gauge& index_documents_;
   prometheus::Family<prometheus::Gauge>& feeds_;
+  prometheus::Histogram& analysis_duration_;
+  prometheus::Histogram& alert_latency_;
 };
 
 std::vector<feeds::FeedSpec> FeedSpecs(const config::Config& c) {
@@ -252,6 +273,7 @@ struct Daemon::State {
   std::unique_ptr<net::CurlHttpClient> http;
   std::unique_ptr<alert::Dispatcher> dispatcher;
   std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<feeds::ArticleFetcher> articles;  // pages of full_text feeds' new items
   std::unique_ptr<feeds::FeedScheduler> scheduler;
   std::unique_ptr<Api> api;
   std::unique_ptr<net::HttpServer> server;
@@ -297,6 +319,8 @@ Result<void> Daemon::State::Start() {
                       ? config.detect.worker_threads
                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   popts.window_ms = config.detect.window_ms;
+  popts.observe_analysis = [this](double s) { metrics.analysis_duration().Observe(s); };
+  popts.observe_alert_latency = [this](double s) { metrics.alert_latency().Observe(s); };
   pipeline = std::make_unique<Pipeline>(
       popts, config.alert, *engine, *store, clock,
       [this](const std::vector<alert::RoutedAlert>& alerts) {
@@ -315,6 +339,17 @@ Result<void> Daemon::State::Start() {
         });
       });
   if (auto r = pipeline->Restore(started_ms); !r) return r;
+
+  feeds::ArticleFetcherOptions article_options;
+  article_options.per_host_spacing = std::chrono::milliseconds(config.feeds.per_host_spacing_ms);
+  article_options.connect_timeout_ms = config.feeds.connect_timeout_s * 1000;
+  article_options.max_redirects = config.feeds.max_redirects;
+  articles = std::make_unique<feeds::ArticleFetcher>(
+      ioc, *http, registry, article_options, [this](Item item) {
+        if (!pipeline->Submit(std::move(item))) {
+          Log(LogLevel::kWarning, "pipeline", "item with fetched page refused (queue full)");
+        }
+      });
 
   feeds::SchedulerOptions scheduler_options = feeds::ToSchedulerOptions(config.feeds);
   if (options.once) scheduler_options.initial_spread = std::chrono::milliseconds(0);
@@ -370,9 +405,19 @@ Result<void> Daemon::State::Start() {
 }
 
 void Daemon::State::OnItems(const std::string& feed_id, std::vector<Item> items) {
+  bool full_text = false;
+  for (const auto& f : config.feeds.feeds) {
+    if (f.id == feed_id) full_text = f.full_text;
+  }
   size_t refused = 0;
   for (Item& item : items) {
     if (item.feed_id.empty()) item.feed_id = feed_id;
+    if (full_text) {
+      // Only new items are worth a page fetch; the pipeline checks again after it.
+      auto seen = store->IsSeen(item.feed_id, item.id, item.url);
+      if (seen && *seen) continue;
+      if (articles->Submit(item)) continue;  // the page's text joins the item, then Submit
+    }
     if (!pipeline->Submit(std::move(item))) ++refused;
   }
   if (refused > 0) {
@@ -548,6 +593,7 @@ void Daemon::State::Stop(int code) {
   tick.cancel();
   watchdog.cancel();
   if (scheduler) scheduler->Stop();
+  if (articles) articles->Stop();
   if (pipeline && !pipeline->Drain(kDrainTimeout)) {
     Log(LogLevel::kWarning, "babelwatchd",
         std::to_string(pipeline->InFlight()) + " items still queued at stop (polled again later)");
@@ -587,6 +633,7 @@ int Daemon::State::Run() {
   server.reset();
   api.reset();
   scheduler.reset();
+  articles.reset();
   pipeline.reset();
   store_writer.join();
   dispatcher.reset();

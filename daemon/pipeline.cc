@@ -125,13 +125,15 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
       }
       const auto start = std::chrono::steady_clock::now();
       std::shared_ptr<const detect::Doc> doc = self->engine_.Analyze(item);
-      self->stats_.analysis_ns_total +=
-          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
-                                                               start)
-              .count();
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+      self->stats_.analysis_ns_total += ns;
       ++self->stats_.analyzed;
-      boost::asio::post(self->strand_, [self, item = std::move(item), doc = std::move(doc)]() {
-        self->Assign(item, doc);
+      if (self->options_.observe_analysis) self->options_.observe_analysis(ns / 1e9);
+      boost::asio::post(self->strand_, [self, item = std::move(item), doc = std::move(doc),
+                                        now]() {
+        self->Assign(item, doc, now);
         self->in_flight_.fetch_sub(1);
       });
     });
@@ -194,7 +196,8 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
   // Runs on strand_. An item is marked seen only after its document is saved: a crash
   // before that leaves it unseen, so the next poll brings it again; a crash between the two
   // is mended by Restore(), which marks every restored document seen.
-  void Assign(const Item& item, const std::shared_ptr<const detect::Doc>& doc) {
+  void Assign(const Item& item, const std::shared_ptr<const detect::Doc>& doc,
+              int64_t first_seen_ms) {
     // The same item may have been queued twice (two polls before the first was assigned).
     if (auto seen = store_.IsSeen(item.feed_id, item.id, item.url); seen && *seen) {
       ++stats_.duplicates;
@@ -221,14 +224,20 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
       ++stats_.store_errors;
       Log(LogLevel::kWarning, "pipeline", "story not saved: " + r.error().message);
     }
-    Raise(router_->Observe(global, item.published_ms, item.feed_id));
+    Raise(router_->Observe(global, item.published_ms, item.feed_id), first_seen_ms);
     const int64_t now = ToUnixMs(clock_.SystemNow());
     if (now - last_snapshot_ms_ >= kSnapshotEveryMs) UpdateSnapshot(now);
   }
 
   // Runs on strand_. Hands raised alerts to the callback, which commits them to the outbox.
-  void Raise(std::vector<alert::RoutedAlert> alerts) {
+  void Raise(std::vector<alert::RoutedAlert> alerts, int64_t first_seen_ms = 0) {
     if (alerts.empty()) return;
+    if (first_seen_ms > 0 && options_.observe_alert_latency) {
+      const int64_t now = ToUnixMs(clock_.SystemNow());
+      for (size_t i = 0; i < alerts.size(); ++i) {
+        options_.observe_alert_latency(static_cast<double>(now - first_seen_ms) / 1000.0);
+      }
+    }
     for (const auto& a : alerts) alerted_[a.alert.story] = a.alert.at_ms;
     stats_.alerts_raised += alerts.size();
     if (on_alerts_) on_alerts_(alerts);

@@ -60,6 +60,11 @@ class Pipeline {
     int workers = 2;
     size_t max_in_flight = 10'000;   // items between Submit() and assignment
     int64_t window_ms = 72LL * 3600 * 1000;
+    // Optional observers (thread-safe, e.g. Prometheus histograms): the analysis time of each
+    // document, and for each alert a document raised, the time from that document's first
+    // sight (Submit) to the alert.
+    std::function<void(double seconds)> observe_analysis;
+    std::function<void(double seconds)> observe_alert_latency;
   };
   // Alerts with the watch-list that raised them and the sinks it routes to.
   using AlertsCallback = std::function<void(const std::vector<alert::RoutedAlert>&)>;
