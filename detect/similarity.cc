@@ -163,8 +163,10 @@ double DocSimilarity(const Doc& a, const Doc& b, const DocumentFrequencies& df,
   Vectorize(a, df, params, same, consonant, idf_power, va);
   Vectorize(b, df, params, same, consonant, idf_power, vb);
   int shared = 0, specific = 0;
-  double cos = Cosine(va, vb, params.min_specific_idf,
-                      same || long_texts ? 0.0 : params.cross_overlap_mix, &shared, &specific);
+  double cos =
+      Cosine(va, vb, params.min_specific_idf,
+             long_texts ? 0.0 : (same ? params.same_overlap_mix : params.cross_overlap_mix),
+             &shared, &specific);
   if (!same &&
       (shared < params.min_shared_keys_cross || specific < params.min_specific_keys_cross)) {
     return 0;

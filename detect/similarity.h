@@ -64,10 +64,11 @@ struct SimilarityParams {
   // (dot / the smaller squared norm), so a headline whose few keys a longer text covers is not
   // diluted by the rest of that text.
   double cross_overlap_mix = 0.5;
-  size_t max_keys = 30;  // strongest keys (tf × idf) kept per document; 0 = all
-  size_t max_terms = 0;  // strongest terms kept per document; 0 = all
-  int term_tf_mode = 1;  // term frequency transform: 0 log(1 + tf), 1 tf, 2 sqrt(tf)
-  int key_tf_mode = 0;   // the same for keys
+  double same_overlap_mix = 0.25;  // the same for two texts of one language
+  size_t max_keys = 30;            // strongest keys (tf × idf) kept per document; 0 = all
+  size_t max_terms = 0;            // strongest terms kept per document; 0 = all
+  int term_tf_mode = 1;            // term frequency transform: 0 log(1 + tf), 1 tf, 2 sqrt(tf)
+  int key_tf_mode = 0;             // the same for keys
 };
 
 // Similarity of two documents in [0, 1] (symmetric).

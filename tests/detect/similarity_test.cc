@@ -92,12 +92,15 @@ TEST_CASE("DocSimilarity: a headline covered by a longer text gains from the ove
   CHECK(DocSimilarity(head_long, desc_long, df, p) == Approx(long_cos));
   CHECK(long_cos == Approx(cosine));
 
-  // Same language: the overlap never applies.
+  // Same language: its own mix applies, the cross-language one does not.
   Doc head_en = MakeDoc("en", head_keys, 8);
+  p.same_overlap_mix = 0;
   p.cross_overlap_mix = 0;
   double same = DocSimilarity(head_en, desc, df, p);
   p.cross_overlap_mix = 1;
   CHECK(DocSimilarity(head_en, desc, df, p) == Approx(same));
+  p.same_overlap_mix = 1;
+  CHECK(DocSimilarity(head_en, desc, df, p) == Approx(1.0));
 }
 
 TEST_CASE("DocSimilarity: long texts weigh keys by a power of IDF, short ones do not",
