@@ -290,9 +290,9 @@ struct Daemon::State {
 
 Result<void> Daemon::State::Start() {
   started_ms = ToUnixMs(clock.SystemNow());
-  auto s = store::Store::Open(config.store);
-  if (!s) return s.error().WithContext("opening the store");
-  store = std::move(*s);
+  auto opened = store::Store::Open(config.store);
+  if (!opened) return opened.error().WithContext("opening the store");
+  store = std::move(*opened);
   Log(LogLevel::kInfo, "babelwatchd", "store " + store->path() + " open");
 
   auto e = detect::Engine::Create(config.detect);
