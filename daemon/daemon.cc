@@ -109,6 +109,16 @@ class DaemonMetrics {
                              .Help("Documents in the sliding-window index")
                              .Register(r)
                              .Add({})),
+        index_bytes_(prometheus::BuildGauge()
+                         .Name("babelwatch_index_bytes")
+                         .Help("Memory of the sketch index: signatures and postings, not text")
+                         .Register(r)
+                         .Add({})),
+        index_evictions_(prometheus::BuildCounter()
+                             .Name("babelwatch_index_evictions_total")
+                             .Help("Documents evicted from the index with their expired slices")
+                             .Register(r)
+                             .Add({})),
         feeds_(prometheus::BuildGauge()
                    .Name("babelwatch_feeds")
                    .Help("Configured feeds by state (ok, failing)")
@@ -132,7 +142,7 @@ class DaemonMetrics {
   prometheus::Histogram& alert_latency() { return alert_latency_; }
 
   void Sync(const PipelineStats& p, const alert::DispatcherCounters& d,
-            const std::vector<StorySummary>& stories, size_t index_documents) {
+            const std::vector<StorySummary>& stories) {
     Advance(items_.Add({{"result", "submitted"}}), p.submitted.load());
     Advance(items_.Add({{"result", "dropped"}}), p.dropped.load());
     Advance(items_.Add({{"result", "duplicate"}}), p.duplicates.load());
@@ -152,7 +162,9 @@ class DaemonMetrics {
     for (const StorySummary& s : stories) cross += s.languages.size() >= 2;
     stories_.Add({{"kind", "all"}}).Set(static_cast<double>(stories.size()));
     stories_.Add({{"kind", "cross_language"}}).Set(cross);
-    index_documents_.Set(static_cast<double>(index_documents));
+    index_documents_.Set(static_cast<double>(p.index_documents.load()));
+    index_bytes_.Set(static_cast<double>(p.index_bytes.load()));
+    Advance(index_evictions_, static_cast<double>(p.index_evictions.load()));
   }
 
   void SetInFlight(size_t n) { in_flight_.Set(static_cast<double>(n)); }
@@ -197,6 +209,8 @@ class DaemonMetrics {
   prometheus::Gauge& in_flight_;
   prometheus::Family<prometheus::Gauge>& stories_;
   prometheus::Gauge& index_documents_;
+  prometheus::Gauge& index_bytes_;
+  prometheus::Counter& index_evictions_;
   prometheus::Family<prometheus::Gauge>& feeds_;
   prometheus::Histogram& analysis_duration_;
   prometheus::Histogram& alert_latency_;
@@ -513,7 +527,7 @@ void Daemon::State::Tick() {
   pipeline->Tick();
   dispatcher->Poll();
   auto stories = pipeline->Stories();
-  metrics.Sync(pipeline->stats(), dispatcher->Counters(), *stories, engine->documents());
+  metrics.Sync(pipeline->stats(), dispatcher->Counters(), *stories);
   metrics.SetInFlight(pipeline->InFlight());
   metrics.SetFeeds(scheduler->States());
   boost::asio::post(store_writer, [this, sinks = dispatcher->SinkNames()] {

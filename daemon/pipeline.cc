@@ -258,6 +258,9 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
 
   // Runs on strand_ (or before any work starts).
   void UpdateSnapshot(int64_t now_ms) {
+    stats_.index_documents = engine_.documents();
+    stats_.index_bytes = engine_.index_bytes();
+    stats_.index_evictions = engine_.index_evictions();
     auto stories = std::make_shared<std::vector<StorySummary>>();
     for (StorySummary& s : engine_.Stories()) stories->push_back(Global(std::move(s)));
     std::sort(stories->begin(), stories->end(), [](const StorySummary& a, const StorySummary& b) {

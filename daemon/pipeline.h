@@ -52,6 +52,10 @@ struct PipelineStats {
   std::atomic<uint64_t> store_errors{0};     // store calls that failed
   std::atomic<uint64_t> restored_documents{0};
   std::atomic<int64_t> analysis_ns_total{0};
+  // The window index as of the last snapshot (read on the detect strand, published here).
+  std::atomic<uint64_t> index_documents{0};
+  std::atomic<uint64_t> index_bytes{0};
+  std::atomic<uint64_t> index_evictions{0};
 };
 
 class Pipeline {

@@ -69,6 +69,9 @@ class Clusterer {
   // Document frequencies over the window (eval-pairs adds its corpus through these).
   DocumentFrequencies& frequencies() { return df_; }
   [[nodiscard]] size_t documents() const { return docs_.size(); }
+  // The sketch index's memory (signatures and postings) and whole slices it expired.
+  [[nodiscard]] size_t index_bytes() const { return index_ ? index_->Bytes() : 0; }
+  [[nodiscard]] uint64_t index_evictions() const { return index_ ? index_->Evictions() : 0; }
 
  private:
   struct Entry {

@@ -105,5 +105,7 @@ double Engine::resource_load_seconds() const {
 }
 
 size_t Engine::documents() const { return impl_->clusterer->documents(); }
+size_t Engine::index_bytes() const { return impl_->clusterer->index_bytes(); }
+uint64_t Engine::index_evictions() const { return impl_->clusterer->index_evictions(); }
 
 }  // namespace babelwatch::detect

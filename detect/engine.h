@@ -73,6 +73,10 @@ class Engine {
   [[nodiscard]] double resource_load_seconds() const;
   // Documents currently in the window.
   [[nodiscard]] size_t documents() const;
+  // Bytes held by the sketch index (signatures and postings, not text), and documents it
+  // has evicted with their expired slices. Read on the same thread as Assign().
+  [[nodiscard]] size_t index_bytes() const;
+  [[nodiscard]] uint64_t index_evictions() const;
 
  private:
   Engine();
