@@ -28,14 +28,16 @@ TEST_CASE("babelwatchd: 20 kill -9 restarts lose no alert and repeat none under 
                      "/state\"\n[fetch]\ninterval = \"1s\"\nmin_interval = \"1s\"\n"
                      "per_host_spacing = \"0ms\"\nper_host_concurrency = 8\n"
                      "[alert]\nupdate_cooldown = \"0s\"\n";
+  std::vector<std::pair<std::string, std::string>> published;
   for (const char* file :
        {"reuters.xml", "ukrinform.xml", "bizmedia.atom", "thedeepdive.json", "kyivindependent.atom"}) {
     const std::string body = ReadFile(std::string(EXAMPLES_DIR) + "/feeds/" + file);
     REQUIRE_FALSE(body.empty());
-    feeds.Set(std::string("/") + file, Respond(200, body));
+    published.emplace_back(std::string("/") + file, body);
     toml += "[[feeds]]\nid = \"" + std::string(file).substr(0, std::string(file).find('.')) +
             "\"\nurl = \"" + feeds.Url(std::string("/") + file) + "\"\n";
   }
+  ServeInOrder(feeds, published);
   // A slow receiver, so that kills also land while a delivery is in flight.
   LoopbackHttpServer hook;
   hook.SetResponder("/hook", [](const RecordedRequest&) {

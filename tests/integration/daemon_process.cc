@@ -1,5 +1,7 @@
 #include "tests/integration/daemon_process.h"
 
+#include "tests/support/loopback_http_server.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -199,6 +201,20 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+void ServeInOrder(LoopbackHttpServer& server,
+                  const std::vector<std::pair<std::string, std::string>>& feeds) {
+  for (size_t i = 0; i < feeds.size(); ++i) {
+    const std::string previous = i == 0 ? std::string() : feeds[i - 1].first;
+    const std::string body = feeds[i].second;
+    server.SetResponder(feeds[i].first, [&server, previous, body](const RecordedRequest&) {
+      if (!previous.empty() && server.Count(previous) == 0) {
+        return Respond(503, "not yet", {{"Retry-After", "1"}});
+      }
+      return Respond(200, body);
+    });
+  }
 }
 
 void WriteFile(const std::string& path, const std::string& contents) {

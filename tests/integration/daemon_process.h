@@ -17,6 +17,8 @@
 
 namespace babelwatch::testing {
 
+class LoopbackHttpServer;
+
 class DaemonProcess {
  public:
   // Starts `binary` with `args`; stderr and stdout go to `log_path`. Extra environment
@@ -80,6 +82,11 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Serves each (path, body) at `server`, publishing them in order as a newsroom would: a path
+// answers 503 with Retry-After: 1 until the path before it has been fetched once.
+void ServeInOrder(LoopbackHttpServer& server,
+                  const std::vector<std::pair<std::string, std::string>>& feeds);
 
 void WriteFile(const std::string& path, const std::string& contents);
 [[nodiscard]] std::string ReadFile(const std::string& path);
