@@ -12,6 +12,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <csignal>
 #include <map>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -123,6 +124,10 @@ class DaemonMetrics {
                    .Name("babelwatch_feeds")
                    .Help("Configured feeds by state (ok, failing)")
                    .Register(r)),
+        by_language_(prometheus::BuildCounter()
+                         .Name("babelwatch_detect_language_documents_total")
+                         .Help("Documents assigned to a story, by detected language")
+                         .Register(r)),
         analysis_duration_(prometheus::BuildHistogram()
                                .Name("babelwatch_detect_analysis_duration_seconds")
                                .Help("Time to analyze one document")
@@ -139,6 +144,16 @@ class DaemonMetrics {
                                         0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60})) {}
 
   prometheus::Histogram& analysis_duration() { return analysis_duration_; }
+
+  // Documents by detected language. Codes come from language identification or the config,
+  // a bounded set; past kMaxLanguages distinct values the rest count as "other".
+  void CountDocument(const std::string& lang) {
+    static constexpr size_t kMaxLanguages = 200;
+    std::string label = lang.empty() ? "un" : lang;
+    if (seen_languages_.size() >= kMaxLanguages && !seen_languages_.count(label)) label = "other";
+    seen_languages_.insert(label);
+    by_language_.Add({{"lang", label}}).Increment();
+  }
   prometheus::Histogram& alert_latency() { return alert_latency_; }
 
   void Sync(const PipelineStats& p, const alert::DispatcherCounters& d,
@@ -212,8 +227,10 @@ class DaemonMetrics {
   prometheus::Gauge& index_bytes_;
   prometheus::Counter& index_evictions_;
   prometheus::Family<prometheus::Gauge>& feeds_;
+  prometheus::Family<prometheus::Counter>& by_language_;
   prometheus::Histogram& analysis_duration_;
   prometheus::Histogram& alert_latency_;
+  std::set<std::string> seen_languages_;  // touched only on the detect strand
 };
 
 std::vector<feeds::FeedSpec> FeedSpecs(const config::Config& c) {
@@ -335,6 +352,7 @@ Result<void> Daemon::State::Start() {
   popts.window_ms = config.detect.window_ms;
   popts.observe_analysis = [this](double s) { metrics.analysis_duration().Observe(s); };
   popts.observe_alert_latency = [this](double s) { metrics.alert_latency().Observe(s); };
+  popts.observe_document = [this](const std::string& lang) { metrics.CountDocument(lang); };
   pipeline = std::make_unique<Pipeline>(
       popts, config.alert, *engine, *store, clock,
       [this](const std::vector<alert::RoutedAlert>& alerts) {

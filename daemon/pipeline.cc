@@ -205,6 +205,7 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
     }
     detect::Assignment a = engine_.Assign(doc);
     ++stats_.assigned;
+    if (options_.observe_document) options_.observe_document(a.lang);
     stats_.new_stories += a.new_story;
     stats_.syndicated += a.syndicated;
     const StoryId id = Global(a.story);

@@ -69,6 +69,8 @@ class Pipeline {
     // sight (Submit) to the alert.
     std::function<void(double seconds)> observe_analysis;
     std::function<void(double seconds)> observe_alert_latency;
+    // Called on the detect strand with the language of each assigned document.
+    std::function<void(const std::string& lang)> observe_document;
   };
   // Alerts with the watch-list that raised them and the sinks it routes to.
   using AlertsCallback = std::function<void(const std::vector<alert::RoutedAlert>&)>;
