@@ -96,6 +96,17 @@ Doc Analyzer::Analyze(const Item& item) const {
   if (raw_text.size() > kMaxTextBytes) raw_text = raw_text.substr(0, kMaxTextBytes);
   std::string_view raw_title(item.title);
   if (raw_title.size() > 4096) raw_title = raw_title.substr(0, 4096);
+  if (raw_title.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    // No headline (JSON Feed items may lack one; scraped pages carry it as the first line):
+    // a headline-sized first line stands for it, so it weighs as a title and is not taken
+    // for a label before the body.
+    auto [headline, rest] = SplitLeadingHeadline(raw_text);
+    if (!headline.empty()) {
+      raw_title = headline;
+      raw_text = rest;
+      doc.title = std::string(headline);
+    }
+  }
   std::string body = CleanBoilerplate(raw_title, raw_text);
 
   std::string for_lang(raw_title);

@@ -92,6 +92,24 @@ bool IsFurniture(std::string_view line) {
 
 }  // namespace
 
+HeadlineSplit SplitLeadingHeadline(std::string_view text) {
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = Trim(text.substr(start, nl - start));
+    if (!line.empty()) {
+      if (nl == text.size() || Words(line) > kMaxHeadlineWords || IsFurniture(line) ||
+          IsSectionMarker(line)) {
+        break;  // one paragraph only, a paragraph of text, or furniture: no headline
+      }
+      return {line, text.substr(nl + 1)};
+    }
+    start = nl + 1;
+  }
+  return {{}, text};
+}
+
 std::string CleanBoilerplate(std::string_view title, std::string_view text) {
   std::vector<std::string_view> lines;
   size_t start = 0;

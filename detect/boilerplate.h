@@ -16,4 +16,14 @@ namespace babelwatch::detect {
 // headline: a first line repeating it is dropped. Input of any size; output ≤ input.
 [[nodiscard]] std::string CleanBoilerplate(std::string_view title, std::string_view text);
 
+// For an item without a headline: the first non-empty line of `text` when it is
+// headline-sized (kMaxHeadlineWords words or fewer, not page furniture), and the text after
+// it. Returns an empty headline (and `text` unchanged) otherwise.
+inline constexpr int kMaxHeadlineWords = 30;
+struct HeadlineSplit {
+  std::string_view headline;
+  std::string_view rest;
+};
+[[nodiscard]] HeadlineSplit SplitLeadingHeadline(std::string_view text);
+
 }  // namespace babelwatch::detect

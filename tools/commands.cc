@@ -16,7 +16,7 @@ void PrintUsage(std::ostream& out) {
          "      DIR/assignments.jsonl, DIR/stories.jsonl and DIR/alerts.jsonl\n"
          "  eval INPUT.jsonl [--config FILE] [--json]\n"
          "      replay a labelled corpus and print B-cubed and alert precision/recall\n"
-         "  eval-pairs PAIRS.jsonl [--json]\n"
+         "  eval-pairs PAIRS.jsonl [--json] [--scores OUT.jsonl]\n"
          "      score labelled article pairs with the clusterer's similarity (ROC AUC, Spearman)\n"
          "  conformance DIR\n"
          "      run the feed parser conformance cases listed in DIR/index.json\n"

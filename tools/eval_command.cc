@@ -25,18 +25,21 @@ constexpr size_t kMaxPairLine = 8 * 1024 * 1024;  // a longer line is reported a
 struct ParsedArgs {
   std::string input;
   std::string config;
+  std::string scores;  // eval-pairs: write each pair's similarity here (JSONL)
   bool json = false;
   bool ok = true;
 };
 
-ParsedArgs Parse(const std::vector<std::string>& args, bool allow_config, std::ostream& err,
-                 const char* command) {
+ParsedArgs Parse(const std::vector<std::string>& args, bool allow_config, bool allow_scores,
+                 std::ostream& err, const char* command) {
   ParsedArgs p;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--json") {
       p.json = true;
     } else if (allow_config && args[i] == "--config" && i + 1 < args.size()) {
       p.config = args[++i];
+    } else if (allow_scores && args[i] == "--scores" && i + 1 < args.size()) {
+      p.scores = args[++i];
     } else if (!args[i].empty() && args[i][0] != '-' && p.input.empty()) {
       p.input = args[i];
     } else {
@@ -57,7 +60,7 @@ std::string Fixed(double v) {
 }  // namespace
 
 int RunEvalCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  ParsedArgs p = Parse(args, true, err, "eval");
+  ParsedArgs p = Parse(args, true, false, err, "eval");
   if (!p.ok) {
     err << "usage: babelwatch eval INPUT.jsonl [--config FILE] [--json]\n";
     return 2;
@@ -135,9 +138,9 @@ int RunEvalCommand(const std::vector<std::string>& args, std::ostream& out, std:
 
 int RunEvalPairsCommand(const std::vector<std::string>& args, std::ostream& out,
                         std::ostream& err) {
-  ParsedArgs p = Parse(args, false, err, "eval-pairs");
+  ParsedArgs p = Parse(args, false, true, err, "eval-pairs");
   if (!p.ok) {
-    err << "usage: babelwatch eval-pairs PAIRS.jsonl [--json]\n";
+    err << "usage: babelwatch eval-pairs PAIRS.jsonl [--json] [--scores OUT.jsonl]\n";
     return 2;
   }
   std::ifstream in(p.input, std::ios::binary);
@@ -156,6 +159,8 @@ int RunEvalPairsCommand(const std::vector<std::string>& args, std::ostream& out,
   auto t0 = std::chrono::steady_clock::now();
 
   struct Pair {
+    std::string id;  // pair_id, else "<id1>_<id2>"
+    std::string lang_a, lang_b;
     std::shared_ptr<const detect::Doc> a, b;
     double score = 0;
     bool cross = false;
@@ -205,6 +210,10 @@ int RunEvalPairsCommand(const std::vector<std::string>& args, std::ostream& out,
     pair.b = eng.Analyze(b);
     pair.score = score_it->value().to_number<double>(ec);
     pair.cross = a.lang_hint != b.lang_hint;
+    pair.id = str(o, "pair_id");
+    if (pair.id.empty()) pair.id = a.id + "_" + b.id;
+    pair.lang_a = a.lang_hint;
+    pair.lang_b = b.lang_hint;
     // Document frequencies as a stream holding the whole corpus would have them; an article
     // in several pairs is counted once.
     if (a.id.empty() || observed.insert(a.id).second) eng.ObserveFrequencies(*pair.a);
@@ -221,9 +230,26 @@ int RunEvalPairsCommand(const std::vector<std::string>& args, std::ostream& out,
     std::vector<bool> labels;
     int tp = 0, fp = 0, fn = 0;
   } groups[2];
+  std::ofstream scores_out;
+  if (!p.scores.empty()) {
+    scores_out.open(p.scores, std::ios::binary | std::ios::trunc);
+    if (!scores_out) {
+      err << "babelwatch eval-pairs: " << p.scores << ": cannot be written\n";
+      return 2;
+    }
+  }
   for (const Pair& pair : pairs) {
     Group& g = groups[pair.cross ? 1 : 0];
     double s = eng.Similarity(*pair.a, *pair.b);
+    if (scores_out.is_open()) {
+      boost::json::object row;
+      row["pair_id"] = pair.id;
+      row["lang1"] = pair.lang_a;
+      row["lang2"] = pair.lang_b;
+      row["score"] = pair.score;
+      row["similarity"] = s;
+      scores_out << boost::json::serialize(row) << "\n";
+    }
     g.sims.push_back(s);
     g.neg_scores.push_back(-pair.score);
     if (pair.score <= 1.5 || pair.score >= 3) {

@@ -146,6 +146,50 @@ TEST_CASE("CleanBoilerplate: keeps the article, drops navigation and related lin
   }
 }
 
+TEST_CASE("SplitLeadingHeadline: a title-less item's first short line is its headline",
+          "[detect][boilerplate]") {
+  auto split = SplitLeadingHeadline(
+      "\nJugendliche werfen Steine auf Busse – B.Z. Berlin\n"
+      "Eine Gruppe Jugendlicher hat Sonntagnachmittag Steine auf zwei Busse geworfen.\n");
+  CHECK(split.headline == "Jugendliche werfen Steine auf Busse – B.Z. Berlin");
+  CHECK(split.rest.find("Eine Gruppe") == 0);
+
+  SECTION("a single paragraph has no separate headline") {
+    auto one = SplitLeadingHeadline("Prigozhin says Wagner forces entered Rostov");
+    CHECK(one.headline.empty());
+    CHECK(one.rest == "Prigozhin says Wagner forces entered Rostov");
+  }
+  SECTION("a long first paragraph is text, not a headline") {
+    std::string para;
+    for (int i = 0; i <= kMaxHeadlineWords; ++i) para += "word ";
+    auto long_first = SplitLeadingHeadline(para + "\nSecond paragraph.");
+    CHECK(long_first.headline.empty());
+  }
+  SECTION("furniture is not a headline") {
+    CHECK(SplitLeadingHeadline("3 min read\nThe text.").headline.empty());
+    CHECK(SplitLeadingHeadline("Read more\nThe text.").headline.empty());
+  }
+}
+
+TEST_CASE("Analyzer: a title-less item's headline line weighs as a title", "[detect][analyzer]") {
+  auto a = Analyzer::Create(AnalyzerParams{}).value();
+  Item with_title;
+  with_title.title = "Jugendliche werfen Steine auf Busse";
+  with_title.text = "Die Polizei ermittelt nach dem Vorfall in Haselhorst.";
+  with_title.lang_hint = "de";
+  Item in_text;
+  in_text.text = with_title.title + "\n" + with_title.text;
+  in_text.lang_hint = "de";
+  Doc d1 = a->Analyze(with_title);
+  Doc d2 = a->Analyze(in_text);
+  CHECK(d2.title == with_title.title);
+  REQUIRE(d1.terms.size() == d2.terms.size());
+  for (size_t i = 0; i < d1.terms.size(); ++i) {
+    CHECK(d1.terms[i].hash == d2.terms[i].hash);
+    CHECK(d1.terms[i].weight == d2.terms[i].weight);
+  }
+}
+
 TEST_CASE("Analyzer: keys are language-neutral, numbers and dates as specified",
           "[detect][analyzer]") {
   auto a = Analyzer::Create(AnalyzerParams{}).value();
