@@ -104,7 +104,19 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
       const StoryState& st = stories_.at(story);
       bool has_lang = std::any_of(st.summary.languages.begin(), st.summary.languages.end(),
                                   [&](const StoryLanguage& l) { return l.lang == d.lang; });
-      if (has_lang || st.members.size() < 2) continue;
+      // A story already in the document's language is compared by its key profile only
+      // once it has a few members (a pair's summed keys are no profile), against its own
+      // threshold; a story new to the language from 2 members, against the cross threshold.
+      double threshold = params_.cross_threshold;
+      if (has_lang) {
+        if (params_.centroid_same_threshold <= 0 ||
+            st.members.size() < params_.centroid_same_min_members) {
+          continue;
+        }
+        threshold = params_.centroid_same_threshold;
+      } else if (st.members.size() < 2) {
+        continue;
+      }
       Doc centroid;
       centroid.lang = "\x1f";  // never equal to a language: keys-only comparison
       for (const auto& [h, k] : st.centroid) centroid.keys.push_back(k);
@@ -112,7 +124,7 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
                 [](const Key& x, const Key& y) { return x.hash < y.hash; });
       double s = DocSimilarity(d, centroid, df_, sim_) *
                  Decay(d.published_ms, st.summary.last_seen_ms, true);
-      double ratio = s / params_.cross_threshold;
+      double ratio = s / threshold;
       // Counts as link_k matches, so it can carry the story's mean on its own.
       for (size_t k = 0; k < std::max<size_t>(params_.link_k, 1); ++k) {
         scores.emplace_back(ratio, s);

@@ -46,6 +46,11 @@ struct ClusterParams {
   // Also compare a document in a language new to a story with the story's summed keys (its
   // key centroid), against the cross-language threshold.
   bool use_centroid = true;
+  // The same for a document in a language the story has, once the story has
+  // centroid_same_min_members members, against centroid_same_threshold (0 = off): a headline
+  // naming what a story's documents name joins it though no single member says enough.
+  size_t centroid_same_min_members = 3;
+  double centroid_same_threshold = 0.27;
   bool use_sketch_index = true;
   bool use_inverted_index = true;
 };
