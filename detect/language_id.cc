@@ -13,6 +13,10 @@ namespace babelwatch::detect {
 
 namespace {
 
+// Scored text below which a declared language outweighs CLD2's disagreeing answer (a headline
+// is 40–120 bytes; docs/QUALITY.md experiment 27).
+constexpr int kHintWinsBelowBytes = 200;
+
 std::string NormalizeHint(std::string_view hint) {
   std::string out;
   for (char c : hint) {
@@ -53,6 +57,13 @@ LanguageGuess IdentifyLanguage(std::string_view text, std::string_view hint) {
   // that ranking is still its best guess.
   for (int k = 0; k < 3 && detected.empty() && text_bytes > 0; ++k) {
     if (percent3[k] >= 30) detected = Iso(lang3[k]);
+  }
+  // On a headline CLD2 can be "reliable" and wrong (names and loanwords: "Test Alienware
+  // M16 : un PC portable gaming" as English); below kHintWinsBelowBytes of scored text a
+  // declared language it disagrees with wins.
+  if (!detected.empty() && reliable && !h.empty() && detected != h &&
+      text_bytes < kHintWinsBelowBytes) {
+    reliable = false;
   }
   if (!detected.empty() && reliable) {
     g.lang = detected;

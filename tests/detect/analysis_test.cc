@@ -113,6 +113,24 @@ TEST_CASE("IdentifyLanguage: CLD2 tells Ukrainian from Russian; hint when unsure
   CHECK(hinted.lang == "nl");
   CHECK(hinted.from_hint);
   CHECK(IdentifyLanguage("", "").lang.empty());
+
+  SECTION("a headline's declared language outweighs CLD2; a long text's does not") {
+    auto fr = IdentifyLanguage("Test Alienware M16 : un PC portable gaming qui carbure au Ryzen",
+                               "fr");
+    CHECK(fr.lang == "fr");
+    CHECK(fr.from_hint);
+    auto de = IdentifyLanguage("\"Indiana Jones 5\": Harrison-Ford-Film droht riesiges Debakel",
+                               "de");
+    CHECK(de.lang == "de");
+    auto en = IdentifyLanguage(
+        "The central bank raised interest rates again on Thursday, saying inflation remained "
+        "far above its target and that further increases could not be ruled out. Economists "
+        "had expected the decision, although several warned that households with variable "
+        "mortgages would feel the pressure for the rest of the year and into the next one.",
+        "de");
+    CHECK(en.lang == "en");
+    CHECK_FALSE(en.from_hint);
+  }
 }
 
 TEST_CASE("CleanBoilerplate: keeps the article, drops navigation and related links",
