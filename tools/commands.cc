@@ -14,7 +14,7 @@ void PrintUsage(std::ostream& out) {
          "  replay INPUT.jsonl --out DIR [--config FILE]\n"
          "      run the detection pipeline over a JSONL corpus on simulated time and write\n"
          "      DIR/assignments.jsonl, DIR/stories.jsonl and DIR/alerts.jsonl\n"
-         "  eval INPUT.jsonl [--config FILE] [--json]\n"
+         "  eval INPUT.jsonl [--config FILE] [--json] [--jitter MINUTES [--runs N]]\n"
          "      replay a labelled corpus and print B-cubed and alert precision/recall\n"
          "  eval-pairs PAIRS.jsonl [--json] [--scores OUT.jsonl]\n"
          "      score labelled article pairs with the clusterer's similarity (ROC AUC, Spearman)\n"

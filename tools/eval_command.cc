@@ -2,8 +2,11 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <iomanip>
+#include <random>
 #include <ostream>
 #include <set>
 #include <sstream>
@@ -26,6 +29,8 @@ struct ParsedArgs {
   std::string input;
   std::string config;
   std::string scores;  // eval-pairs: write each pair's similarity here (JSONL)
+  double jitter_minutes = 0;  // eval: delay each record by a random 0..jitter minutes
+  int runs = 10;              // ... in this many seeded runs
   bool json = false;
   bool ok = true;
 };
@@ -40,6 +45,24 @@ ParsedArgs Parse(const std::vector<std::string>& args, bool allow_config, bool a
       p.config = args[++i];
     } else if (allow_scores && args[i] == "--scores" && i + 1 < args.size()) {
       p.scores = args[++i];
+    } else if (allow_config && (args[i] == "--jitter" || args[i] == "--runs") &&
+               i + 1 < args.size()) {
+      const std::string& v = args[i + 1];
+      char* end = nullptr;
+      double number = std::strtod(v.c_str(), &end);
+      bool jitter = args[i] == "--jitter";
+      if (end == v.c_str() || *end != '\0' || !(number >= (jitter ? 0 : 1)) ||
+          number > (jitter ? 7 * 24 * 60 : 1000) || (!jitter && number != std::floor(number))) {
+        err << "babelwatch " << command << ": " << args[i] << " \"" << v
+            << (jitter ? "\": minutes from 0 to 10080 expected\n"
+                       : "\": a whole number of runs from 1 to 1000 expected\n");
+        p.ok = false;
+      } else if (jitter) {
+        p.jitter_minutes = number;
+      } else {
+        p.runs = static_cast<int>(number);
+      }
+      ++i;
     } else if (!args[i].empty() && args[i][0] != '-' && p.input.empty()) {
       p.input = args[i];
     } else {
@@ -49,6 +72,33 @@ ParsedArgs Parse(const std::vector<std::string>& args, bool allow_config, bool a
   }
   if (p.input.empty()) p.ok = false;
   return p;
+}
+
+// Quality of one replay against the records' labels.
+struct Scores {
+  double bcubed_precision = 0, bcubed_recall = 0, bcubed_f1 = 0;
+  double xling_precision = 0, xling_recall = 0, xling_f1 = 0;
+  double alert_precision = 0, alert_recall = 0;
+};
+
+Scores Score(const std::vector<ReplayRecord>& records, const ReplayOutput& output) {
+  // Unlabelled records are scored as their own event each.
+  std::vector<std::string> events, langs, sources;
+  std::vector<uint64_t> clusters;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const ReplayRecord& r = records[i];
+    events.push_back(r.event.empty() ? "unlabelled-" + std::to_string(r.line) : r.event);
+    langs.push_back(r.lang.empty() ? output.assignments[i].lang : r.lang);
+    sources.push_back(r.item.source);
+    clusters.push_back(output.assignments[i].story);
+  }
+  std::vector<uint64_t> alerted;
+  for (const Alert& a : output.alerts) alerted.push_back(a.story);
+  auto b = detect::BCubed(events, clusters);
+  auto x = detect::CrossLanguageBCubed(events, clusters, langs);
+  auto al = detect::AlertQuality(events, clusters, langs, sources, alerted);
+  return Scores{b.precision, b.recall, b.f1,           x.precision,
+                x.recall,    x.f1,     al.precision,   al.recall};
 }
 
 std::string Fixed(double v) {
@@ -62,7 +112,8 @@ std::string Fixed(double v) {
 int RunEvalCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   ParsedArgs p = Parse(args, true, false, err, "eval");
   if (!p.ok) {
-    err << "usage: babelwatch eval INPUT.jsonl [--config FILE] [--json]\n";
+    err << "usage: babelwatch eval INPUT.jsonl [--config FILE] [--json] [--jitter MINUTES "
+           "[--runs N]]\n";
     return 2;
   }
   config::Config config;
@@ -85,54 +136,88 @@ int RunEvalCommand(const std::vector<std::string>& args, std::ostream& out, std:
     err << "babelwatch eval: " << p.input << ": no record has an \"event\" label\n";
     return 2;
   }
-  auto output = RunReplay(*records, config.detect, config.alert);
-  if (!output) {
-    err << "babelwatch eval: " << output.error().message << "\n";
-    return 2;
+  // One run in the records' order, or `runs` runs with each record delayed by a random
+  // 0..jitter minutes (seeded by the run number), as polling feeds at different moments
+  // would: the spread of the figures is the clustering's dependence on arrival order.
+  const bool jitter = p.jitter_minutes > 0;
+  const int runs = jitter ? p.runs : 1;
+  std::vector<Scores> all;
+  double seconds = 0;
+  size_t stories = 0, alerts = 0;
+  for (int run = 0; run < runs; ++run) {
+    std::vector<ReplayRecord> shifted;
+    const std::vector<ReplayRecord>* input = &*records;
+    if (jitter) {
+      shifted = *records;
+      std::mt19937_64 rng(static_cast<uint64_t>(run) + 1);
+      std::uniform_int_distribution<int64_t> delay(
+          0, static_cast<int64_t>(p.jitter_minutes * 60'000.0));
+      for (ReplayRecord& r : shifted) r.item.published_ms += delay(rng);
+      input = &shifted;
+    }
+    auto output = RunReplay(*input, config.detect, config.alert);
+    if (!output) {
+      err << "babelwatch eval: " << output.error().message << "\n";
+      return 2;
+    }
+    if (output->assignments.size() != input->size()) {
+      err << "babelwatch eval: replay returned " << output->assignments.size()
+          << " assignments for " << input->size() << " records\n";
+      return 2;
+    }
+    all.push_back(Score(*input, *output));
+    seconds += output->seconds;
+    stories += output->stories.size();
+    alerts += output->alerts.size();
   }
-  if (output->assignments.size() != records->size()) {
-    err << "babelwatch eval: replay returned " << output->assignments.size() << " assignments for "
-        << records->size() << " records\n";
-    return 2;
-  }
-  // Unlabelled records are scored as their own event each.
-  std::vector<std::string> events, langs, sources;
-  std::vector<uint64_t> clusters;
-  for (size_t i = 0; i < records->size(); ++i) {
-    const ReplayRecord& r = (*records)[i];
-    events.push_back(r.event.empty() ? "unlabelled-" + std::to_string(r.line) : r.event);
-    langs.push_back(r.lang.empty() ? output->assignments[i].lang : r.lang);
-    sources.push_back(r.item.source);
-    clusters.push_back(output->assignments[i].story);
-  }
-  std::vector<uint64_t> alerted;
-  for (const Alert& a : output->alerts) alerted.push_back(a.story);
-  auto b = detect::BCubed(events, clusters);
-  auto x = detect::CrossLanguageBCubed(events, clusters, langs);
-  auto al = detect::AlertQuality(events, clusters, langs, sources, alerted);
+  auto mean = [&](double Scores::*field) {
+    double sum = 0;
+    for (const Scores& s : all) sum += s.*field;
+    return sum / static_cast<double>(all.size());
+  };
+  auto sd = [&](double Scores::*field) {
+    double m = mean(field), sum = 0;
+    for (const Scores& s : all) sum += (s.*field - m) * (s.*field - m);
+    return std::sqrt(sum / static_cast<double>(all.size()));
+  };
+  static const std::pair<const char*, double Scores::*> kFields[] = {
+      {"bcubed_precision", &Scores::bcubed_precision}, {"bcubed_recall", &Scores::bcubed_recall},
+      {"bcubed_f1", &Scores::bcubed_f1},               {"xling_precision", &Scores::xling_precision},
+      {"xling_recall", &Scores::xling_recall},         {"xling_f1", &Scores::xling_f1},
+      {"alert_precision", &Scores::alert_precision},   {"alert_recall", &Scores::alert_recall}};
   if (p.json) {
     boost::json::object o;
-    o["bcubed_precision"] = b.precision;
-    o["bcubed_recall"] = b.recall;
-    o["bcubed_f1"] = b.f1;
-    o["xling_precision"] = x.precision;
-    o["xling_recall"] = x.recall;
-    o["xling_f1"] = x.f1;
-    o["alert_precision"] = al.precision;
-    o["alert_recall"] = al.recall;
+    for (const auto& [name, field] : kFields) {
+      o[name] = mean(field);
+      if (jitter) o[std::string(name) + "_sd"] = sd(field);
+    }
     o["docs"] = records->size();
-    o["seconds"] = output->seconds;
+    o["seconds"] = seconds;
+    if (jitter) {
+      o["runs"] = runs;
+      o["jitter_minutes"] = p.jitter_minutes;
+    }
     out << boost::json::serialize(o) << "\n";
-  } else {
-    out << p.input << ": " << records->size() << " documents, " << output->stories.size()
-        << " stories, " << output->alerts.size() << " alerts in " << Fixed(output->seconds)
-        << " s\n"
-        << "B-cubed         P " << Fixed(b.precision) << "  R " << Fixed(b.recall) << "  F1 "
-        << Fixed(b.f1) << "\n"
-        << "cross-language  P " << Fixed(x.precision) << "  R " << Fixed(x.recall) << "  F1 "
-        << Fixed(x.f1) << "\n"
-        << "alerts          P " << Fixed(al.precision) << "  R " << Fixed(al.recall) << "\n";
+    return 0;
   }
+  auto figure = [&](double Scores::*field) {
+    return jitter ? Fixed(mean(field)) + " ± " + Fixed(sd(field)) : Fixed(mean(field));
+  };
+  out << p.input << ": " << records->size() << " documents, ";
+  if (jitter) {
+    out << runs << " runs with arrivals delayed by 0-" << p.jitter_minutes << " min, "
+        << stories / static_cast<size_t>(runs) << " stories and " << alerts / static_cast<size_t>(runs)
+        << " alerts per run";
+  } else {
+    out << stories << " stories, " << alerts << " alerts";
+  }
+  out << " in " << Fixed(seconds) << " s\n"
+      << "B-cubed         P " << figure(&Scores::bcubed_precision) << "  R "
+      << figure(&Scores::bcubed_recall) << "  F1 " << figure(&Scores::bcubed_f1) << "\n"
+      << "cross-language  P " << figure(&Scores::xling_precision) << "  R "
+      << figure(&Scores::xling_recall) << "  F1 " << figure(&Scores::xling_f1) << "\n"
+      << "alerts          P " << figure(&Scores::alert_precision) << "  R "
+      << figure(&Scores::alert_recall) << "\n";
   return 0;
 }
 
