@@ -36,6 +36,9 @@ struct WatchlistOptions {
 struct AlertOptions {
   int min_languages = 2;               // L: languages a story needs to raise a spread alert
   int min_sources = 2;                 // S: independent sources it needs
+  // A language counts for spread once one of its documents linked to the story at least
+  // this many times the clustering threshold (1 = any link; docs/QUALITY.md, 29).
+  double min_link = 1.1;
   int64_t update_cooldown_ms = 10LL * 60 * 1000;  // per story, between update alerts
   std::string public_url = "http://127.0.0.1:9797";  // base of /api/stories/<id> links
   std::vector<SinkOptions> sinks;

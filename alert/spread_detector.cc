@@ -6,10 +6,12 @@ namespace babelwatch::alert {
 
 SpreadDetector::SpreadDetector(const AlertOptions& options) : options_(options) {}
 
-std::vector<std::string> SpreadDetector::CountedLanguages(const StorySummary& story) {
+std::vector<std::string> SpreadDetector::CountedLanguages(const StorySummary& story,
+                                                          double min_link) {
   std::vector<std::string> out;
   for (const StoryLanguage& l : story.languages) {
     if (l.lang.empty() || l.lang == "un" || l.lang == "und") continue;
+    if (l.link > 0 && l.link < min_link) continue;  // joined too close to the threshold
     if (std::find(out.begin(), out.end(), l.lang) == out.end()) out.push_back(l.lang);
   }
   std::sort(out.begin(), out.end());
@@ -40,7 +42,7 @@ Alert SpreadDetector::MakeAlert(const StorySummary& story,
 
 std::vector<Alert> SpreadDetector::Observe(const StorySummary& story, int64_t now_ms) {
   std::vector<Alert> out;
-  const std::vector<std::string> languages = CountedLanguages(story);
+  const std::vector<std::string> languages = CountedLanguages(story, options_.min_link);
   const int n = static_cast<int>(languages.size());
   auto it = states_.find(story.id);
   if (it == states_.end()) {
@@ -71,7 +73,7 @@ std::vector<Alert> SpreadDetector::Tick(int64_t now_ms) {
   for (auto& [id, state] : states_) {
     if (!state.pending || now_ms - state.last_alert_ms < options_.update_cooldown_ms) continue;
     StorySummary story = std::move(state.pending_story);
-    out.push_back(MakeAlert(story, CountedLanguages(story), now_ms, state));
+    out.push_back(MakeAlert(story, CountedLanguages(story, options_.min_link), now_ms, state));
   }
   std::sort(out.begin(), out.end(),
             [](const Alert& a, const Alert& b) { return a.story < b.story; });

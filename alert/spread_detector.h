@@ -39,8 +39,11 @@ class SpreadDetector {
   // Drops the state of a story that left the window.
   void Forget(StoryId story);
 
-  // Languages of a story that count for spread: known, distinct codes ("" and "un" don't).
-  [[nodiscard]] static std::vector<std::string> CountedLanguages(const StorySummary& story);
+  // Languages of a story that count for spread: known, distinct codes ("" and "un" don't),
+  // that started the story or joined it with a link of at least min_link times the
+  // clustering threshold (StoryLanguage::link).
+  [[nodiscard]] static std::vector<std::string> CountedLanguages(const StorySummary& story,
+                                                                 double min_link = 0);
 
   [[nodiscard]] static std::string IdempotencyKey(StoryId story, int languages);
 

@@ -383,9 +383,11 @@ void ReadDetect(Reader& r, const toml::table& root, Config* c) {
 void ReadAlert(Reader& r, const toml::table& root, Config* c) {
   alert::AlertOptions& a = c->alert;
   if (const toml::table* t = r.Table(root, "alert", "")) {
-    r.CheckKeys(*t, "alert", {"min_languages", "min_sources", "update_cooldown", "public_url"});
+    r.CheckKeys(*t, "alert",
+                {"min_languages", "min_sources", "min_link", "update_cooldown", "public_url"});
     r.Integer(*t, "min_languages", "alert", &a.min_languages, 1, 50);
     r.Integer(*t, "min_sources", "alert", &a.min_sources, 1, 1000);
+    r.Double(*t, "min_link", "alert", &a.min_link, 1, 10);
     r.Duration(*t, "update_cooldown", "alert", &a.update_cooldown_ms, 1, 0,
                7 * 86400 * kMsPerSecond);
     r.String(*t, "public_url", "alert", &a.public_url);

@@ -20,6 +20,9 @@ struct StoryLanguage {
   std::string title;           // its headline
   std::string source;          // its publisher
   std::string url;             // its link
+  // How strongly the language joined the story: the best score relative to the linking
+  // threshold (>= 1) of its documents' links; 0 for the language that started the story.
+  double link = 0;
 };
 
 struct StorySummary {

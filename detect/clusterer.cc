@@ -185,10 +185,17 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
   sum.independent_sources = static_cast<int>(st.independent.size());
   auto lang_it = std::find_if(sum.languages.begin(), sum.languages.end(),
                               [&](const StoryLanguage& l) { return l.lang == d.lang; });
+  const double link = a.new_story ? 0.0 : best_ratio;
   if (lang_it == sum.languages.end()) {
-    sum.languages.push_back(StoryLanguage{d.lang, d.published_ms, d.title, d.source, d.url});
-  } else if (d.published_ms < lang_it->first_seen_ms) {
-    *lang_it = StoryLanguage{d.lang, d.published_ms, d.title, d.source, d.url};
+    sum.languages.push_back(
+        StoryLanguage{d.lang, d.published_ms, d.title, d.source, d.url, link});
+  } else {
+    double strongest = lang_it->link == 0 || link == 0 ? 0.0 : std::max(lang_it->link, link);
+    if (d.published_ms < lang_it->first_seen_ms) {
+      *lang_it = StoryLanguage{d.lang, d.published_ms, d.title, d.source, d.url, strongest};
+    } else {
+      lang_it->link = strongest;
+    }
   }
   for (const Key& k : d.keys) {
     auto [c, inserted] = st.centroid.try_emplace(k.hash, k);

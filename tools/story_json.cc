@@ -22,7 +22,8 @@ boost::json::object StoryToJson(const StorySummary& story) {
                                             {"first_seen", FormatIso8601(l.first_seen_ms)},
                                             {"title", l.title},
                                             {"source", l.source},
-                                            {"url", l.url}});
+                                            {"url", l.url},
+                                            {"link", l.link}});
   }
   o["languages"] = std::move(languages);
   boost::json::array keys;

@@ -37,6 +37,22 @@ TEST_CASE("SpreadDetector: one language never alerts, two languages from two sou
   }
 }
 
+TEST_CASE("SpreadDetector: a language that joined barely above the threshold does not count",
+          "[alert][spread]") {
+  AlertOptions o = Defaults();
+  o.min_link = 1.2;
+  SpreadDetector d(o);
+  StorySummary s = MakeStory(1, {"en", "uk"}, 2);
+  s.languages[1].link = 1.05;  // uk linked at 1.05 x the threshold
+  CHECK(d.Observe(s, 10).empty());
+  CHECK(SpreadDetector::CountedLanguages(s, o.min_link) == std::vector<std::string>{"en"});
+  CHECK(SpreadDetector::CountedLanguages(s) == std::vector<std::string>{"en", "uk"});
+  s.languages[1].link = 1.3;  // a later uk document linked firmly
+  auto alerts = d.Observe(s, 20);
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].languages == std::vector<std::string>{"en", "uk"});
+}
+
 TEST_CASE("SpreadDetector: two languages from one source (syndication) do not alert",
           "[alert][spread]") {
   SpreadDetector d(Defaults());

@@ -27,6 +27,7 @@ window = "36h"
 slice = "30m"
 [alert]
 min_languages = 3
+min_link = 1.5
 update_cooldown = "5m"
 [[sinks]]
 name = "hook"
@@ -53,6 +54,7 @@ sinks = ["hook"]
   CHECK(c->detect.slice_ms == 30LL * 60 * 1000);
   CHECK(c->alert.min_languages == 3);
   CHECK(c->alert.update_cooldown_ms == 300'000);
+  CHECK(c->alert.min_link == 1.5);
   REQUIRE(c->alert.sinks.size() == 1);
   CHECK(c->alert.sinks[0].secret == "s");
   REQUIRE(c->alert.watchlists.size() == 1);
@@ -66,6 +68,7 @@ TEST_CASE("Config: an empty file gives the documented defaults", "[config]") {
   CHECK(c->server.port == 9797);
   CHECK(c->alert.min_languages == 2);
   CHECK(c->alert.min_sources == 2);
+  CHECK(c->alert.min_link == 1.1);
   CHECK(c->detect.window_ms == 72LL * 3600 * 1000);
 }
 
@@ -121,6 +124,12 @@ TEST_CASE("Config: wrong value types are named", "[config]") {
   CHECK_THAT(c.error().message, Catch::Contains("t.toml: feeds: expected an array, got an integer"));
   CHECK_THAT(c.error().message,
              Catch::Contains("alert.min_sources: expected an integer, got a string"));
+}
+
+TEST_CASE("Config: alert.min_link below 1 is refused with its range", "[config]") {
+  auto c = ParseConfig("[alert]\nmin_link = 0.5\n", "t.toml");
+  REQUIRE_FALSE(c.has_value());
+  CHECK_THAT(c.error().message, Catch::Contains("alert.min_link"));
 }
 
 TEST_CASE("Config: listening off loopback needs an API token", "[config]") {

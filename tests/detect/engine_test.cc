@@ -148,6 +148,12 @@ TEST_CASE("Engine: the seed articles — 000-003 one story in en/uk/ru, 004 apar
   CHECK(story->sources.size() == 4);
   CHECK(story->languages[0].lang == "en");
   CHECK(story->languages[0].source == "reuters.com");
+  // The language that started the story has no link; the others joined above the threshold.
+  CHECK(story->languages[0].link == 0);
+  for (size_t i = 1; i < story->languages.size(); ++i) {
+    INFO(story->languages[i].lang);
+    CHECK(story->languages[i].link >= 1.0);
+  }
   CHECK_FALSE(story->keys.empty());
   auto other = engine->Story(story_of["004"]);
   REQUIRE(other);
