@@ -269,7 +269,7 @@ TEST_CASE("babelwatchd: SIGHUP adds a webhook sink that gets the next alert, and
   CHECK(*code == 0);
 }
 
-TEST_CASE("babelwatchd: a bad config exits 78 with every error; an unreachable feed is no crash",
+TEST_CASE("babelwatchd: a bad config exits 78 with every error, an unreachable feed is no crash",
           "[integration]") {
   TempDir dir;
   const std::string config = dir.path() + "/bad.toml";
