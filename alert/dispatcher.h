@@ -23,7 +23,8 @@
 // delivered if a sink of that name comes back; they are never dropped silently. Store failures are
 // counted in store_errors and logged at most once a minute per distinct message.
 //
-// Threads: thread-safe. Submit(), Poll() and Counters() may be called from any thread.
+// Threads: thread-safe. Submit(), Poll(), SetSinks() and Counters() may be called from any
+// thread.
 // Lifetime: the store must outlive the dispatcher. Completions that arrive after the
 // dispatcher is destroyed are ignored (their rows stay in the outbox and are resent on the
 // next start). Call the HTTP client's CancelAll() before destroying sinks' client.

@@ -167,13 +167,13 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
     return true;
   }
 
-  // `next` was built from `options`; the swap runs on strand_, after `apply`.
-  void SetAlertOptions(const alert::AlertOptions& options,
-                       std::unique_ptr<alert::WatchlistRouter> next, std::function<void()> apply) {
+  // Posts the swap to strand_: `apply`, then `next` (with `cooldown_ms`) replaces router_.
+  void SwapRouter(std::unique_ptr<alert::WatchlistRouter> next, int64_t cooldown_ms,
+                  std::function<void()> apply) {
     // std::function needs a copyable handler: the router travels in a shared holder.
     auto holder = std::make_shared<std::unique_ptr<alert::WatchlistRouter>>(std::move(next));
-    boost::asio::post(strand_, [self = shared_from_this(), holder,
-                                cooldown = options.update_cooldown_ms, apply = std::move(apply)] {
+    boost::asio::post(strand_, [self = shared_from_this(), holder, cooldown = cooldown_ms,
+                                apply = std::move(apply)] {
       if (apply) apply();
       std::unique_ptr<alert::WatchlistRouter> router = std::move(*holder);
       const std::vector<std::string> fresh = router->AdoptStateFrom(*self->router_);
@@ -349,7 +349,7 @@ Result<void> Pipeline::SetAlertOptions(const alert::AlertOptions& options,
                                        std::function<void()> apply) {
   auto router = alert::WatchlistRouter::Create(options);
   if (!router) return router.error().WithContext("watch-lists");
-  impl_->SetAlertOptions(options, std::move(*router), std::move(apply));
+  impl_->SwapRouter(std::move(*router), options.update_cooldown_ms, std::move(apply));
   return {};
 }
 std::shared_ptr<const std::vector<StorySummary>> Pipeline::Stories() const {
