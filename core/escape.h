@@ -1,7 +1,8 @@
 // File: core/escape.h
 //
 // Escaping text for HTML, XML and Slack mrkdwn: the special characters become entities, every
-// other byte (UTF-8 included) is copied unchanged. Pure; no allocation beyond `out`'s growth.
+// other byte (UTF-8 included) is copied unchanged. Pure and thread-safe; no errors (any byte
+// string is accepted). AppendEscaped() only appends to `out`; nothing is kept of `text`.
 #pragma once
 
 #include <string>
