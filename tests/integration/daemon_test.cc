@@ -192,9 +192,10 @@ double MetricValue(const std::string& body, const std::string& name) {
   return std::stod(body.substr(at + prefix.size()));
 }
 
-TEST_CASE("babelwatchd: SIGHUP adds a webhook sink that gets the next alert, and reports the "
-          "pending alerts of a removed sink",
-          "[integration]") {
+TEST_CASE(
+    "babelwatchd: SIGHUP adds a webhook sink that gets the next alert, and reports the "
+    "pending alerts of a removed sink",
+    "[integration]") {
   TempDir dir;
   LoopbackHttpServer feeds;
   ServeSeedFeeds(feeds);
@@ -225,8 +226,7 @@ TEST_CASE("babelwatchd: SIGHUP adds a webhook sink that gets the next alert, and
   INFO(daemon.Log());
   REQUIRE(WaitForRequest(hooks, "/hook", 90s, [](const RecordedRequest& r) {
     return r.body.find("\"en\"") != std::string::npos &&
-           r.body.find("\"ru\"") != std::string::npos &&
-           r.body.find("\"uk\"") != std::string::npos;
+           r.body.find("\"ru\"") != std::string::npos && r.body.find("\"uk\"") != std::string::npos;
   }));
   const auto hook_requests = hooks.Requests("/hook");
   std::set<std::string> keys;
