@@ -11,9 +11,28 @@ namespace babelwatch::alert {
 
 struct Dispatcher::Impl {
   Impl(store::Store& s, std::vector<std::unique_ptr<Sink>> k, const Clock& c, DispatcherOptions o)
-      : store(s), clock(c), options(std::move(o)), sinks(std::move(k)) {
+      : store(s), clock(c), options(std::move(o)) {
     rng.seed(options.jitter_seed != 0 ? options.jitter_seed : std::random_device{}());
-    for (const auto& sink : sinks) counters.push_back(SinkCounters{sink->name()});
+    for (auto& sink : k) {
+      CountersOf(sink->name());
+      sinks.push_back(std::move(sink));
+    }
+  }
+
+  // The counters of the sink called `name`, created (after the others) on first use.
+  // Requires mu (or construction).
+  SinkCounters& CountersOf(const std::string& name) {
+    for (SinkCounters& c : counters) {
+      if (c.sink == name) return c;
+    }
+    counters.push_back(SinkCounters{name});
+    return counters.back();
+  }
+
+  // Requires mu.
+  bool Configured(const std::string& name) const {
+    return std::any_of(sinks.begin(), sinks.end(),
+                       [&](const auto& s) { return s->name() == name; });
   }
 
   int64_t Now() const { return ToUnixMs(clock.SystemNow()); }
@@ -67,10 +86,11 @@ struct Dispatcher::Impl {
     }
   }
 
-  void OnDone(size_t sink_index, const store::OutboxEntry& entry, DeliveryOutcome outcome) {
+  // `sink` is the sink that made the delivery; it may have been replaced or removed by
+  // SetSinks() since, and the outcome is applied all the same.
+  void OnDone(const Sink& sink, const store::OutboxEntry& entry, DeliveryOutcome outcome) {
     std::lock_guard<std::mutex> lock(mu);
-    const Sink& sink = *sinks[sink_index];
-    SinkCounters& c = counters[sink_index];
+    SinkCounters& c = CountersOf(sink.name());
     --c.in_flight;
     const int64_t now = Now();
     const std::string what =
@@ -133,11 +153,13 @@ struct Dispatcher::Impl {
   store::Store& store;
   const Clock& clock;
   const DispatcherOptions options;
-  const std::vector<std::unique_ptr<Sink>> sinks;
 
   mutable std::mutex mu;
-  std::mt19937_64 rng;                 // GUARDED_BY(mu)
-  std::vector<SinkCounters> counters;  // GUARDED_BY(mu), parallel to sinks
+  // The configured sinks, in order; shared with the deliveries they have in flight.
+  std::vector<std::shared_ptr<Sink>> sinks;  // GUARDED_BY(mu)
+  std::mt19937_64 rng;                       // GUARDED_BY(mu)
+  // By sink name: the configured sinks first, in order, then sinks removed by SetSinks().
+  std::vector<SinkCounters> counters;  // GUARDED_BY(mu)
   std::set<int64_t> busy;              // GUARDED_BY(mu): in flight or uncommitted
   std::vector<int64_t> uncommitted;    // GUARDED_BY(mu)
   struct Held {
@@ -168,25 +190,43 @@ int64_t Dispatcher::BackoffMs(const DispatcherOptions& options, int failures) {
 }
 
 std::vector<std::string> Dispatcher::SinkNames() const {
+  const Impl& d = *impl_;
+  std::lock_guard<std::mutex> lock(d.mu);
   std::vector<std::string> out;
-  for (const auto& s : impl_->sinks) out.push_back(s->name());
+  for (const auto& s : d.sinks) out.push_back(s->name());
   return out;
+}
+
+void Dispatcher::SetSinks(std::vector<std::unique_ptr<Sink>> sinks) {
+  Impl& d = *impl_;
+  std::lock_guard<std::mutex> lock(d.mu);
+  d.sinks.clear();
+  for (auto& sink : sinks) d.sinks.push_back(std::move(sink));
+  // Configured sinks first, in the given order; removed ones keep their totals after them.
+  std::vector<SinkCounters> ordered;
+  for (const auto& sink : d.sinks) {
+    ordered.push_back(d.CountersOf(sink->name()));
+  }
+  for (const SinkCounters& c : d.counters) {
+    if (!d.Configured(c.sink)) ordered.push_back(c);
+  }
+  d.counters = std::move(ordered);
 }
 
 Result<SubmitStatus> Dispatcher::Submit(const Alert& alert, const std::vector<std::string>& sinks,
                                         std::string_view scope) {
   Impl& d = *impl_;
+  std::lock_guard<std::mutex> lock(d.mu);
   std::vector<std::string> names = sinks;
-  if (names.empty()) names = SinkNames();
+  if (names.empty()) {
+    for (const auto& s : d.sinks) names.push_back(s->name());
+  }
   for (const std::string& n : names) {
-    const bool known =
-        std::any_of(d.sinks.begin(), d.sinks.end(), [&](const auto& s) { return s->name() == n; });
-    if (!known) {
+    if (!d.Configured(n)) {
       return InvalidArgument("alert \"" + alert.idempotency_key + "\": no sink named \"" + n +
                              "\"");
     }
   }
-  std::lock_guard<std::mutex> lock(d.mu);
   for (const auto& held : d.unsaved) {
     if (held.alert.idempotency_key == alert.idempotency_key) return SubmitStatus::kHeld;
   }
@@ -221,7 +261,7 @@ Result<SubmitStatus> Dispatcher::Submit(const Alert& alert, const std::vector<st
 
 std::optional<int64_t> Dispatcher::Poll() {
   struct Start {
-    size_t sink_index;
+    std::shared_ptr<Sink> sink;
     store::OutboxEntry entry;
   };
   std::vector<Start> starts;
@@ -242,9 +282,11 @@ std::optional<int64_t> Dispatcher::Poll() {
       }
     }
     std::optional<int64_t> blocked_until;
-    for (size_t i = 0; i < d.sinks.size(); ++i) {
-      Sink& sink = *d.sinks[i];
-      SinkCounters& c = d.counters[i];
+    for (const std::shared_ptr<Sink>& sink_ptr : d.sinks) {
+      Sink& sink = *sink_ptr;
+      // In flight counts per name, so a sink replaced by SetSinks() and its successor
+      // together stay within MaxInFlight().
+      SinkCounters& c = d.CountersOf(sink.name());
       int64_t free = sink.MaxInFlight() - c.in_flight;
       if (free <= 0) continue;
       if (sink.ReadyAt() > now) {
@@ -268,7 +310,7 @@ std::optional<int64_t> Dispatcher::Poll() {
         d.busy.insert(e.id);
         ++c.in_flight;
         --free;
-        starts.push_back(Start{i, std::move(e)});
+        starts.push_back(Start{sink_ptr, std::move(e)});
       }
     }
     Result<std::optional<int64_t>> at = d.store.NextAttemptMs();
@@ -285,12 +327,13 @@ std::optional<int64_t> Dispatcher::Poll() {
   }
   std::weak_ptr<Impl> weak = impl_;
   for (Start& s : starts) {
-    Sink& sink = *d.sinks[s.sink_index];
     auto shared_entry = std::make_shared<const store::OutboxEntry>(std::move(s.entry));
+    // The completion keeps the sink alive: it may be replaced by SetSinks() meanwhile.
+    Sink& sink = *s.sink;
     sink.Deliver(shared_entry->alert, now,
-                 [weak, index = s.sink_index, shared_entry](DeliveryOutcome outcome) {
+                 [weak, sink = std::move(s.sink), shared_entry](DeliveryOutcome outcome) {
                    if (std::shared_ptr<Impl> impl = weak.lock()) {
-                     impl->OnDone(index, *shared_entry, std::move(outcome));
+                     impl->OnDone(*sink, *shared_entry, std::move(outcome));
                    }
                  });
   }

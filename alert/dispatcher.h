@@ -17,12 +17,14 @@
 // A row whose sink answered 2xx but whose deletion failed is remembered and not sent again
 // by this process; after a crash in that gap it is resent with the same idempotency key.
 //
-// Rows of a sink that is no longer configured (removed by a reload) stay pending, are
-// counted by Store::Depth(), and are delivered if the sink comes back; they are never
-// dropped silently. Store failures are counted in store_errors and logged at most once a
-// minute per distinct message.
+// Reload: SetSinks() replaces the sinks. Deliveries already in flight finish on the sink that
+// started them and their outcome is applied as usual (delete, retry, dead letter). Rows of a
+// sink that is no longer configured stay pending, are counted by Store::Depth(), and are
+// delivered if a sink of that name comes back; they are never dropped silently. Store failures are
+// counted in store_errors and logged at most once a minute per distinct message.
 //
-// Threads: thread-safe. Submit(), Poll() and Counters() may be called from any thread.
+// Threads: thread-safe. Submit(), Poll(), SetSinks() and Counters() may be called from any
+// thread.
 // Lifetime: the store must outlive the dispatcher. Completions that arrive after the
 // dispatcher is destroyed are ignored (their rows stay in the outbox and are resent on the
 // next start). Call the HTTP client's CancelAll() before destroying sinks' client.
@@ -64,13 +66,15 @@ struct SinkCounters {
 };
 
 struct DispatcherCounters {
-  std::vector<SinkCounters> sinks;  // in the order the sinks were given
-  int64_t accepted = 0;             // alerts committed to the outbox by this process
-  int64_t duplicates = 0;           // Submit() of an already accepted idempotency key
-  int64_t store_errors = 0;         // store calls that failed
-  int64_t unsaved = 0;              // alerts held in memory now, waiting for the store
-  int64_t unsaved_dropped = 0;      // alerts refused because max_unsaved was reached
-  int64_t uncommitted = 0;          // delivered rows whose deletion is still to be committed
+  // The configured sinks in the order given, then sinks removed by SetSinks() (their totals
+  // keep counting the deliveries they still had in flight).
+  std::vector<SinkCounters> sinks;
+  int64_t accepted = 0;         // alerts committed to the outbox by this process
+  int64_t duplicates = 0;       // Submit() of an already accepted idempotency key
+  int64_t store_errors = 0;     // store calls that failed
+  int64_t unsaved = 0;          // alerts held in memory now, waiting for the store
+  int64_t unsaved_dropped = 0;  // alerts refused because max_unsaved was reached
+  int64_t uncommitted = 0;      // delivered rows whose deletion is still to be committed
 };
 
 enum class SubmitStatus {
@@ -101,7 +105,13 @@ class Dispatcher {
   // nothing pending besides deliveries in flight, whose completion needs no Poll()).
   std::optional<int64_t> Poll();
 
+  // Replaces the configured sinks (a reload); `sinks` must have unique names. A sink whose
+  // name stays takes over that name's pending rows and counters; a new sink starts with the
+  // rows already addressed to its name. Later Submit() calls see only `sinks`.
+  void SetSinks(std::vector<std::unique_ptr<Sink>> sinks);
+
   [[nodiscard]] DispatcherCounters Counters() const;
+  // The configured sinks' names, in order.
   [[nodiscard]] std::vector<std::string> SinkNames() const;
 
   // The delay before attempt `failures + 1` after `failures` failed attempts, without

@@ -16,10 +16,8 @@ namespace babelwatch::alert {
 
 namespace {
 
-using SlackLimits = std::map<std::string, std::shared_ptr<std::atomic<int64_t>>>;
-
 Result<std::unique_ptr<Sink>> Make(const SinkOptions& options, const SinkContext& context,
-                                   SlackLimits* slack_limits) {
+                                   SlackRateLimits* slack_limits) {
   const std::string where = "sink \"" + options.name + "\"";
   if (options.name.empty())
     return InvalidArgument("sink of type \"" + options.type + "\": empty name");
@@ -76,13 +74,14 @@ Result<std::vector<std::unique_ptr<Sink>>> MakeSinks(const std::vector<SinkOptio
   std::vector<std::unique_ptr<Sink>> sinks;
   std::string errors;
   std::set<std::string> names;
-  SlackLimits slack_limits;
+  SlackRateLimits call_limits;
+  SlackRateLimits* slack_limits = context.slack_limits ? context.slack_limits.get() : &call_limits;
   for (const SinkOptions& o : options) {
     if (!o.name.empty() && !names.insert(o.name).second) {
       errors += (errors.empty() ? "" : "\n") + ("sink \"" + o.name + "\": name used twice");
       continue;
     }
-    Result<std::unique_ptr<Sink>> sink = Make(o, context, &slack_limits);
+    Result<std::unique_ptr<Sink>> sink = Make(o, context, slack_limits);
     if (!sink) {
       errors += (errors.empty() ? "" : "\n") + sink.error().message;
       continue;

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "alert/payload.h"
+#include "core/escape.h"
 #include "core/time_format.h"
 
 namespace babelwatch::alert {
@@ -13,26 +14,7 @@ constexpr size_t kMaxLanguageLines = 20;  // Slack allows 50 blocks per message
 
 }  // namespace
 
-std::string SlackEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string SlackEscape(std::string_view text) { return Escaped(text, EscapeSet::kText); }
 
 std::string SlackLink(std::string_view url, std::string_view label) {
   if (!IsWebUrl(url)) return SlackEscape(label);

@@ -55,6 +55,7 @@ Result<std::unique_ptr<WatchlistRouter>> WatchlistRouter::Create(const AlertOpti
     if (w.min_sources > 0) detector_options.min_sources = w.min_sources;
     detector_options.watchlists.clear();
     list.detector = std::make_unique<SpreadDetector>(detector_options);
+    list.detector_options = std::move(detector_options);
     list.options = std::move(w);
     router->lists_.push_back(std::move(list));
   }
@@ -143,6 +144,30 @@ void WatchlistRouter::RestoreAlerted(std::string_view watchlist, StoryId story,
       list.detector->RestoreAlerted(story, languages_alerted, last_alert_ms);
     }
   }
+}
+
+std::vector<std::string> WatchlistRouter::AdoptStateFrom(WatchlistRouter& previous) {
+  auto same_rules = [](const List& a, const List& b) {
+    const AlertOptions& x = a.detector_options;
+    const AlertOptions& y = b.detector_options;
+    return a.options == b.options && x.min_languages == y.min_languages &&
+           x.min_sources == y.min_sources && x.update_cooldown_ms == y.update_cooldown_ms;
+  };
+  std::vector<std::string> fresh;
+  for (List& list : lists_) {
+    auto old = std::find_if(previous.lists_.begin(), previous.lists_.end(), [&](const List& p) {
+      return p.detector != nullptr && same_rules(p, list);
+    });
+    if (old == previous.lists_.end()) {
+      fresh.push_back(list.options.name);
+      continue;
+    }
+    list.detector = std::move(old->detector);
+  }
+  story_feeds_ = std::move(previous.story_feeds_);
+  previous.story_feeds_.clear();
+  previous.lists_.clear();
+  return fresh;
 }
 
 void WatchlistRouter::Forget(StoryId story) {

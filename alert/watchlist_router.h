@@ -67,12 +67,21 @@ class WatchlistRouter {
   // The story left the window.
   void Forget(StoryId story);
 
+  // Reload: takes over the state of `previous`, the router this one replaces. A list whose
+  // options and effective thresholds (min_languages, min_sources, update_cooldown) are
+  // unchanged keeps its detector (what it alerted, updates held back by the cooldown); the
+  // feeds seen per story carry over. New and changed lists start empty: give them what the
+  // store recorded through RestoreAlerted() so they do not alert again. Returns the names of
+  // the lists that start empty. `previous` is left empty.
+  std::vector<std::string> AdoptStateFrom(WatchlistRouter& previous);
+
   [[nodiscard]] static std::string DefaultKey(std::string_view keyword);
 
  private:
   struct List {
     WatchlistOptions options;
     std::vector<std::string> keyword_keys;  // KeyFn(keywords), constant
+    AlertOptions detector_options;          // what `detector` was built with, constant
     std::unique_ptr<SpreadDetector> detector;
   };
 
@@ -80,7 +89,7 @@ class WatchlistRouter {
   bool Matches(const List& list, const StorySummary& story) const;
   std::vector<RoutedAlert> Route(const List& list, std::vector<Alert> alerts) const;
 
-  // Constant after construction.
+  // Constant after construction (AdoptStateFrom() moves detectors between routers).
   std::vector<List> lists_;
 
   std::unordered_map<StoryId, std::set<std::string>> story_feeds_;

@@ -19,5 +19,8 @@ function(babelwatch_add_test)
     SHARED_DIR="${BABELWATCH_SHARED_DIR}")
   # Every case is labelled with its binary's name, so `ctest -L feeds_test` runs one binary.
   set(labels ${ARG_NAME} ${ARG_LABELS})
-  catch_discover_tests(${ARG_NAME} PROPERTIES LABELS "${labels}" TIMEOUT 300)
+  # --warn NoTests: a case whose name the test spec does not match (a ';' in the name splits
+  # it into two ctest arguments) fails instead of passing with no test run.
+  catch_discover_tests(${ARG_NAME} EXTRA_ARGS --warn NoTests
+                       PROPERTIES LABELS "${labels}" TIMEOUT 300)
 endfunction()

@@ -5,6 +5,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -91,6 +92,12 @@ class DaemonMetrics {
                     .Name("babelwatch_alert_outbox")
                     .Help("Alerts in the outbox by sink and state (pending, dead)")
                     .Register(r)),
+        unrouted_(prometheus::BuildGauge()
+                      .Name("babelwatch_alert_outbox_unrouted")
+                      .Help("Pending outbox rows addressed to sinks no longer configured "
+                            "(removed by a reload); delivered if the sink comes back")
+                      .Register(r)
+                      .Add({})),
         unsaved_(prometheus::BuildGauge()
                      .Name("babelwatch_alert_unsaved")
                      .Help("Alerts held in memory because the store refused them")
@@ -184,8 +191,20 @@ class DaemonMetrics {
 
   void SetInFlight(size_t n) { in_flight_.Set(static_cast<double>(n)); }
 
-  void SetOutbox(const std::vector<store::SinkDepth>& depth, const std::vector<std::string>& sinks) {
-    for (const std::string& sink : sinks) {
+  // Runs on the store writer thread only. Every sink reported once stays reported (a sink
+  // removed by a reload shows its rows left in the outbox, then 0), so no gauge is stale.
+  void SetOutbox(const std::vector<store::SinkDepth>& depth,
+                 const std::vector<std::string>& sinks) {
+    reported_sinks_.insert(sinks.begin(), sinks.end());
+    double unrouted = 0;
+    for (const auto& d : depth) {
+      if (std::find(sinks.begin(), sinks.end(), d.sink) != sinks.end()) continue;
+      unrouted += static_cast<double>(d.pending);
+      // Bounded: outbox rows are addressed only to names the config gave.
+      if (d.pending > 0 || d.dead > 0) reported_sinks_.insert(d.sink);
+    }
+    unrouted_.Set(unrouted);
+    for (const std::string& sink : reported_sinks_) {
       double pending = 0, dead = 0;
       for (const auto& d : depth) {
         if (d.sink == sink) {
@@ -220,6 +239,8 @@ class DaemonMetrics {
   prometheus::Counter& store_errors_;
   prometheus::Family<prometheus::Counter>& deliveries_;
   prometheus::Family<prometheus::Gauge>& outbox_;
+  prometheus::Gauge& unrouted_;
+  std::set<std::string> reported_sinks_;  // store writer thread only
   prometheus::Gauge& unsaved_;
   prometheus::Gauge& in_flight_;
   prometheus::Family<prometheus::Gauge>& stories_;
@@ -239,22 +260,95 @@ std::vector<feeds::FeedSpec> FeedSpecs(const config::Config& c) {
   return specs;
 }
 
-// Sections whose change needs a restart, for the reload log line.
+// The changed keys a reload does not apply (they need a restart), for the reload log line:
+// "server.listen, detect.window". A section that differs in a field not named here is
+// reported whole ("[detect]"), so no change is ever left unmentioned.
 std::string RestartNeeded(const config::Config& a, const config::Config& b) {
   std::string out;
-  auto add = [&](bool changed, const char* name) {
-    if (changed) out += std::string(out.empty() ? "" : ", ") + name;
+  bool section_named = false;
+  auto key = [&](bool changed, const char* name) {
+    if (!changed) return;
+    out += std::string(out.empty() ? "" : ", ") + name;
+    section_named = true;
   };
-  add(!(a.server == b.server), "[server]");
-  add(!(a.store == b.store), "[store]");
-  add(!(a.detect == b.detect), "[detect]");
-  add(!(a.alert == b.alert), "[alert]/[[sinks]]/[[watchlists]]");
-  auto fetch_a = a.feeds;
-  auto fetch_b = b.feeds;
+  auto section = [&](bool changed, const char* name) {
+    if (changed && !section_named) key(true, name);
+    section_named = false;
+  };
+  const auto& sa = a.server;
+  const auto& sb = b.server;
+  key(sa.address != sb.address || sa.port != sb.port, "server.listen");
+  key(sa.api_token != sb.api_token, "server.api_token");
+  key(sa.max_request_bytes != sb.max_request_bytes, "server.max_request_bytes");
+  key(sa.requests_per_second != sb.requests_per_second, "server.requests_per_second");
+  section(!(sa == sb), "[server]");
+  key(a.store.state_dir != b.store.state_dir, "store.state_dir");
+  section(!(a.store == b.store), "[store]");
+  const auto& da = a.detect;
+  const auto& db = b.detect;
+  key(da.window_ms != db.window_ms, "detect.window");
+  key(da.slice_ms != db.slice_ms, "detect.slice");
+  key(da.minhash_bands != db.minhash_bands, "detect.bands");
+  key(da.minhash_rows != db.minhash_rows, "detect.rows");
+  key(da.seed != db.seed, "detect.seed");
+  key(da.same_language_threshold != db.same_language_threshold, "detect.same_language_threshold");
+  key(da.cross_language_threshold != db.cross_language_threshold,
+      "detect.cross_language_threshold");
+  key(da.worker_threads != db.worker_threads, "detect.workers");
+  section(!(da == db), "[detect]");
+  const auto& fa = a.feeds;
+  const auto& fb = b.feeds;
+  key(fa.user_agent != fb.user_agent, "fetch.user_agent");
+  key(fa.proxy != fb.proxy, "fetch.proxy");
+  key(fa.default_interval_s != fb.default_interval_s, "fetch.interval");
+  key(fa.min_interval_s != fb.min_interval_s, "fetch.min_interval");
+  key(fa.max_interval_s != fb.max_interval_s, "fetch.max_interval");
+  key(fa.connect_timeout_s != fb.connect_timeout_s, "fetch.connect_timeout");
+  key(fa.total_timeout_s != fb.total_timeout_s, "fetch.timeout");
+  key(fa.max_body_bytes != fb.max_body_bytes, "fetch.max_body_bytes");
+  key(fa.max_redirects != fb.max_redirects, "fetch.max_redirects");
+  key(fa.per_host_concurrency != fb.per_host_concurrency, "fetch.per_host_concurrency");
+  key(fa.per_host_spacing_ms != fb.per_host_spacing_ms, "fetch.per_host_spacing");
+  key(fa.failing_after != fb.failing_after, "fetch.failing_after");
+  key(fa.allow_file_urls != fb.allow_file_urls, "fetch.allow_file_urls");
+  auto fetch_a = fa;
+  auto fetch_b = fb;
   fetch_a.feeds.clear();
   fetch_b.feeds.clear();
-  add(!(fetch_a == fetch_b), "[fetch]");
+  section(!(fetch_a == fetch_b), "[fetch]");
   return out;
+}
+
+// "a, b" or "none".
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "\"" : ", \"") + n + "\"";
+  return out.empty() ? "none" : out;
+}
+
+// What a reload changes in the sinks, by name.
+struct SinkChanges {
+  std::vector<std::string> added, removed, changed;
+};
+
+SinkChanges DiffSinks(const std::vector<alert::SinkOptions>& before,
+                      const std::vector<alert::SinkOptions>& after) {
+  SinkChanges c;
+  auto find = [](const std::vector<alert::SinkOptions>& v, const std::string& name) {
+    return std::find_if(v.begin(), v.end(), [&](const auto& s) { return s.name == name; });
+  };
+  for (const auto& s : after) {
+    auto old = find(before, s.name);
+    if (old == before.end()) {
+      c.added.push_back(s.name);
+    } else if (!(*old == s)) {
+      c.changed.push_back(s.name);
+    }
+  }
+  for (const auto& s : before) {
+    if (find(after, s.name) == after.end()) c.removed.push_back(s.name);
+  }
+  return c;
 }
 
 }  // namespace
@@ -274,6 +368,7 @@ struct Daemon::State {
   Result<void> Start();
   void OnSignal(const boost::system::error_code& ec, int signo);
   void Reload();
+  void ReloadAlerts(const alert::AlertOptions& next);
   void Tick();
   void PingWatchdog();
   void Stop(int code);
@@ -297,6 +392,8 @@ struct Daemon::State {
   boost::asio::steady_timer watchdog;
   boost::asio::steady_timer grace;
   boost::asio::thread_pool store_writer{1};  // feed-state writes, off the event loop
+  // Slack rate limits by webhook URL, kept across reloads (event loop only).
+  std::shared_ptr<alert::SlackRateLimits> slack_limits = std::make_shared<alert::SlackRateLimits>();
 
   // Services, in construction order; destroyed in reverse by Run().
   std::unique_ptr<store::Store> store;
@@ -337,6 +434,7 @@ Result<void> Daemon::State::Start() {
   alert::SinkContext sink_context;
   sink_context.http = http.get();
   sink_context.public_url = config.alert.public_url;
+  sink_context.slack_limits = slack_limits;
   auto sinks = alert::MakeSinks(config.alert.sinks, sink_context);
   if (!sinks) return sinks.error().WithContext("configuring sinks");
   if (sinks->empty()) {
@@ -528,16 +626,80 @@ void Daemon::State::Reload() {
     }
   }
   const std::string restart = RestartNeeded(config, *next);
+  // Alerting first: alerts raised by items of newly added feeds meet the new sinks.
+  if (!(config.alert == next->alert)) ReloadAlerts(next->alert);
   config.feeds.feeds = next->feeds.feeds;
   scheduler->SetFeeds(FeedSpecs(config));
   Log(LogLevel::kInfo, "config",
       "reloaded " + options.config_path + ": " + std::to_string(config.feeds.feeds.size()) +
           " feeds (" + std::to_string(added) + " added, " + std::to_string(removed) +
-          " removed)");
+          " removed), " + std::to_string(config.alert.sinks.size()) + " sinks, " +
+          std::to_string(config.alert.watchlists.size()) + " watch-lists");
   if (!restart.empty()) {
-    Log(LogLevel::kWarning, "config", "changes to " + restart + " take effect after a restart");
+    Log(LogLevel::kWarning, "config",
+        "changed keys that take effect only after a restart: " + restart);
   }
   notifier.Ready();
+}
+
+// Applies [alert], [[sinks]] and [[watchlists]] together, or nothing of them: the new sinks
+// replace the dispatcher's on the detect strand right before the new watch-lists replace the
+// router, so every alert is routed to sinks that exist. Rows already in the outbox keep their
+// delivery; those of a removed sink stay pending and are reported here and by
+// babelwatch_alert_outbox_unrouted.
+void Daemon::State::ReloadAlerts(const alert::AlertOptions& next) {
+  const SinkChanges changes = DiffSinks(config.alert.sinks, next.sinks);
+  alert::SinkContext sink_context;
+  sink_context.http = http.get();
+  sink_context.public_url = next.public_url;
+  sink_context.slack_limits = slack_limits;
+  auto made = alert::MakeSinks(next.sinks, sink_context);
+  if (!made) {
+    Log(LogLevel::kError, "config",
+        "reload: [alert], [[sinks]] and [[watchlists]] not applied, keeping the running ones: " +
+            made.error().message);
+    return;
+  }
+  auto sinks = std::make_shared<std::vector<std::unique_ptr<alert::Sink>>>(std::move(*made));
+  alert::Dispatcher* d = dispatcher.get();
+  auto applied = pipeline->SetAlertOptions(next, [d, sinks] { d->SetSinks(std::move(*sinks)); });
+  if (!applied) {
+    Log(LogLevel::kError, "config",
+        "reload: [alert], [[sinks]] and [[watchlists]] not applied, keeping the running ones: " +
+            applied.error().message);
+    return;
+  }
+  const bool thresholds_changed = config.alert.min_languages != next.min_languages ||
+                                  config.alert.min_sources != next.min_sources ||
+                                  config.alert.update_cooldown_ms != next.update_cooldown_ms;
+  const bool watchlists_changed = !(config.alert.watchlists == next.watchlists);
+  config.alert = next;
+  Log(LogLevel::kInfo, "config",
+      "reload: sinks added " + JoinNames(changes.added) + ", changed " +
+          JoinNames(changes.changed) + ", removed " + JoinNames(changes.removed) +
+          (thresholds_changed ? "; new alert thresholds" : "") +
+          (watchlists_changed ? "; new watch-lists" : ""));
+  if (changes.removed.empty()) return;
+  // Report what the removed sinks leave in the outbox (off the event loop, like Tick()).
+  boost::asio::post(store_writer, [removed = changes.removed, this] {
+    auto depth = store->Depth();
+    if (!depth) {
+      Log(LogLevel::kWarning, "config",
+          "reload: outbox of the removed sinks not read: " + depth.error().message);
+      return;
+    }
+    for (const std::string& name : removed) {
+      for (const store::SinkDepth& row : *depth) {
+        if (row.sink != name || (row.pending == 0 && row.dead == 0)) continue;
+        Log(LogLevel::kWarning, "config",
+            "reload: sink \"" + name + "\" removed with " + std::to_string(row.pending) +
+                " alerts pending and " + std::to_string(row.dead) +
+                " dead letters in the outbox; they stay there (see /api/alerts and "
+                "babelwatch_alert_outbox_unrouted) and are delivered if the sink is configured "
+                "again");
+      }
+    }
+  });
 }
 
 void Daemon::State::Tick() {

@@ -37,11 +37,11 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
         clock_(clock),
         on_alerts_(std::move(on_alerts)),
         window_ms_(options_.window_ms),
-        update_cooldown_ms_(alert_options.update_cooldown_ms),
         stats_(stats),
         pool_(static_cast<size_t>(std::max(1, options_.workers))),
         strand_(boost::asio::make_strand(pool_.get_executor())),
         router_(MakeRouter(alert_options)),
+        update_cooldown_ms_(alert_options.update_cooldown_ms),
         snapshot_(std::make_shared<const std::vector<StorySummary>>()) {}
 
   Result<void> Restore(int64_t now_ms) {
@@ -131,8 +131,7 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
       self->stats_.analysis_ns_total += ns;
       ++self->stats_.analyzed;
       if (self->options_.observe_analysis) self->options_.observe_analysis(ns / 1e9);
-      boost::asio::post(self->strand_, [self, item = std::move(item), doc = std::move(doc),
-                                        now]() {
+      boost::asio::post(self->strand_, [self, item = std::move(item), doc = std::move(doc), now]() {
         self->Assign(item, doc, now);
         self->in_flight_.fetch_sub(1);
       });
@@ -166,6 +165,35 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     return true;
+  }
+
+  // Posts the swap to strand_: `apply`, then `next` (with `cooldown_ms`) replaces router_.
+  void SwapRouter(std::unique_ptr<alert::WatchlistRouter> next, int64_t cooldown_ms,
+                  std::function<void()> apply) {
+    // std::function needs a copyable handler: the router travels in a shared holder.
+    auto holder = std::make_shared<std::unique_ptr<alert::WatchlistRouter>>(std::move(next));
+    boost::asio::post(strand_, [self = shared_from_this(), holder, cooldown = cooldown_ms,
+                                apply = std::move(apply)] {
+      if (apply) apply();
+      std::unique_ptr<alert::WatchlistRouter> router = std::move(*holder);
+      const std::vector<std::string> fresh = router->AdoptStateFrom(*self->router_);
+      self->router_ = std::move(router);
+      self->update_cooldown_ms_ = cooldown;
+      if (fresh.empty()) return;
+      // New and changed lists learn what the store recorded, so they do not alert again.
+      auto states = self->store_.LoadSpreadStates();
+      if (!states) {
+        ++self->stats_.store_errors;
+        Log(LogLevel::kWarning, "pipeline",
+            "reload: alert state of new or changed watch-lists not restored (the outbox still "
+            "refuses repeated idempotency keys): " +
+                states.error().message);
+        return;
+      }
+      for (const store::SpreadState& st : *states) {
+        self->router_->RestoreAlerted(st.scope, st.story, st.languages_alerted, st.last_alert_ms);
+      }
+    });
   }
 
   void Stop() {
@@ -279,7 +307,6 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
   const Clock& clock_;
   const AlertsCallback on_alerts_;
   const int64_t window_ms_;
-  const int64_t update_cooldown_ms_;
   PipelineStats& stats_;
 
   boost::asio::thread_pool pool_;
@@ -289,8 +316,9 @@ class Pipeline::Impl : public std::enable_shared_from_this<Pipeline::Impl> {
 
   // State below is touched only on strand_ (or in Restore(), before any work).
   std::unique_ptr<alert::WatchlistRouter> router_;
+  int64_t update_cooldown_ms_;                    // replaced with the router by SetAlertOptions()
   std::unordered_map<StoryId, int64_t> alerted_;  // story -> time of its latest alert
-  StoryId base_ = 0;  // new stories get base_ + engine id
+  StoryId base_ = 0;                              // new stories get base_ + engine id
   std::unordered_map<StoryId, StoryId> engine_to_global_;  // restored stories keep their id
   int64_t last_snapshot_ms_ = 0;
 
@@ -317,6 +345,13 @@ void Pipeline::FlushHeldUpdates(std::function<void()> done) {
 }
 bool Pipeline::Drain(std::chrono::milliseconds timeout) { return impl_->Drain(timeout); }
 void Pipeline::Stop() { impl_->Stop(); }
+Result<void> Pipeline::SetAlertOptions(const alert::AlertOptions& options,
+                                       std::function<void()> apply) {
+  auto router = alert::WatchlistRouter::Create(options);
+  if (!router) return router.error().WithContext("watch-lists");
+  impl_->SwapRouter(std::move(*router), options.update_cooldown_ms, std::move(apply));
+  return {};
+}
 std::shared_ptr<const std::vector<StorySummary>> Pipeline::Stories() const {
   return impl_->Stories();
 }

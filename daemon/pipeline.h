@@ -41,15 +41,15 @@ class Store;
 namespace babelwatch::daemon {
 
 struct PipelineStats {
-  std::atomic<uint64_t> submitted{0};       // items handed to Submit()
-  std::atomic<uint64_t> dropped{0};         // refused because the queue was full
-  std::atomic<uint64_t> duplicates{0};      // seen before (by id or url), not analyzed
+  std::atomic<uint64_t> submitted{0};   // items handed to Submit()
+  std::atomic<uint64_t> dropped{0};     // refused because the queue was full
+  std::atomic<uint64_t> duplicates{0};  // seen before (by id or url), not analyzed
   std::atomic<uint64_t> analyzed{0};
   std::atomic<uint64_t> assigned{0};
   std::atomic<uint64_t> new_stories{0};
   std::atomic<uint64_t> syndicated{0};
-  std::atomic<uint64_t> alerts_raised{0};    // handed to the alerts callback (all lists)
-  std::atomic<uint64_t> store_errors{0};     // store calls that failed
+  std::atomic<uint64_t> alerts_raised{0};  // handed to the alerts callback (all lists)
+  std::atomic<uint64_t> store_errors{0};   // store calls that failed
   std::atomic<uint64_t> restored_documents{0};
   std::atomic<int64_t> analysis_ns_total{0};
   // The window index as of the last snapshot (read on the detect strand, published here).
@@ -62,7 +62,7 @@ class Pipeline {
  public:
   struct Options {
     int workers = 2;
-    size_t max_in_flight = 10'000;   // items between Submit() and assignment
+    size_t max_in_flight = 10'000;  // items between Submit() and assignment
     int64_t window_ms = 72LL * 3600 * 1000;
     // Optional observers (thread-safe, e.g. Prometheus histograms): the analysis time of each
     // document, and for each alert a document raised, the time from that document's first
@@ -97,6 +97,15 @@ class Pipeline {
   // Releases every update the cooldown still holds back (a run that ends now has no later
   // tick). Posted to the detect strand; `done` runs there afterwards.
   void FlushHeldUpdates(std::function<void()> done);
+
+  // Reload: the watch-lists and spread thresholds of `options` replace the running ones.
+  // Posted to the detect strand, where `apply` (may be empty) runs first, so no alert is
+  // raised between the two (the daemon swaps the dispatcher's sinks in `apply`). Lists whose
+  // rules are unchanged keep their state; new and changed ones are given what the store
+  // recorded, so a story does not alert twice for one list. kInvalidArgument, and nothing
+  // changes, when the watch-lists are invalid (an unknown sink, a duplicate name).
+  [[nodiscard]] Result<void> SetAlertOptions(const alert::AlertOptions& options,
+                                             std::function<void()> apply);
 
   // Stops accepting items and waits up to `timeout` for queued ones. True if drained.
   bool Drain(std::chrono::milliseconds timeout);

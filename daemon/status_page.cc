@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/escape.h"
+
 namespace babelwatch::daemon {
 namespace {
 
@@ -195,37 +197,10 @@ constexpr const char* kPageTail = R"HTML(</span>
 </html>
 )HTML";
 
-std::string EscapeHtml(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string StatusPageHtml(const std::string& header_text) {
-  return kPageHead + EscapeHtml(header_text) + kPageTail;
+  return kPageHead + Escaped(header_text, EscapeSet::kHtmlAttribute) + kPageTail;
 }
 
 void AddStatusPage(net::HttpServer& server, std::function<std::string()> header_text) {

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <mutex>
+#include <span>
 #include <unordered_map>
 
 namespace babelwatch::detect {
@@ -118,59 +119,50 @@ void ReplaceAll(std::string& s, std::string_view from, std::string_view to) {
   }
 }
 
+// One spelling rule: every `from` becomes `to`, applied in table order.
+struct Respelling {
+  std::string_view from;
+  std::string_view to;
+};
+
+// Upper-case letters are internal classes: C = the "ch" of church (ч), H = the "ch" of
+// Bach (х), S = the "sh"/"zh" sibilants (ш, ж, щ).
+constexpr Respelling kGerman[] = {{"tsch", "C"}, {"sch", "S"}, {"ch", "H"}};
+constexpr Respelling kFrench[] = {{"tch", "C"}, {"ch", "S"}, {"ou", "u"}, {"j", "S"}};
+constexpr Respelling kDutch[] = {{"tsj", "C"}, {"sj", "S"}, {"zj", "S"}, {"ch", "H"}, {"oe", "u"}};
+constexpr Respelling kItalian[] = {{"sci", "S"}, {"sce", "Se"}, {"ci", "C"},
+                                   {"ce", "Ce"}, {"gh", "g"},   {"ch", "k"}};
+constexpr Respelling kPolish[] = {{"cz", "C"}, {"sz", "S"}, {"rz", "S"}, {"ch", "H"}, {"w", "v"}};
+constexpr Respelling kSpanish[] = {{"ch", "C"}, {"j", "H"}};
+// Latin-ASCII has already turned ç/ş into c/s; Turkish c is the English j.
+constexpr Respelling kTurkish[] = {{"c", "i"}};
+// English and the BGN romanisations of Cyrillic, Greek, Arabic, ...
+constexpr Respelling kGeneric[] = {
+    {"shch", "S"}, {"sh", "S"}, {"zh", "S"}, {"kh", "H"}, {"ch", "C"}};
+// After the language's own rules, for every language.
+constexpr Respelling kCommon[] = {{"ph", "f"}, {"th", "t"}, {"ck", "k"}, {"qu", "k"}, {"x", "ks"}};
+
+std::span<const Respelling> RespellingsFor(std::string_view lang) {
+  if (lang == "de") return kGerman;
+  if (lang == "fr") return kFrench;
+  if (lang == "nl") return kDutch;
+  if (lang == "it") return kItalian;
+  if (lang == "pl") return kPolish;
+  if (lang == "es") return kSpanish;
+  if (lang == "tr") return kTurkish;
+  return kGeneric;
+}
+
+void Respell(std::string& s, std::span<const Respelling> rules) {
+  for (const Respelling& r : rules) ReplaceAll(s, r.from, r.to);
+}
+
 }  // namespace
 
 std::string PhoneticSkeleton(std::string_view ascii, std::string_view lang) {
-  // Upper-case letters are internal classes: C = the "ch" of church (ч), H = the "ch" of
-  // Bach (х), S = the "sh"/"zh" sibilants (ш, ж, щ).
   std::string s(ascii);
-  if (lang == "de") {
-    ReplaceAll(s, "tsch", "C");
-    ReplaceAll(s, "sch", "S");
-    ReplaceAll(s, "ch", "H");
-  } else if (lang == "fr") {
-    ReplaceAll(s, "tch", "C");
-    ReplaceAll(s, "ch", "S");
-    ReplaceAll(s, "ou", "u");
-    ReplaceAll(s, "j", "S");
-  } else if (lang == "nl") {
-    ReplaceAll(s, "tsj", "C");
-    ReplaceAll(s, "sj", "S");
-    ReplaceAll(s, "zj", "S");
-    ReplaceAll(s, "ch", "H");
-    ReplaceAll(s, "oe", "u");
-  } else if (lang == "it") {
-    ReplaceAll(s, "sci", "S");
-    ReplaceAll(s, "sce", "Se");
-    ReplaceAll(s, "ci", "C");
-    ReplaceAll(s, "ce", "Ce");
-    ReplaceAll(s, "gh", "g");
-    ReplaceAll(s, "ch", "k");
-  } else if (lang == "pl") {
-    ReplaceAll(s, "cz", "C");
-    ReplaceAll(s, "sz", "S");
-    ReplaceAll(s, "rz", "S");
-    ReplaceAll(s, "ch", "H");
-    ReplaceAll(s, "w", "v");
-  } else if (lang == "es") {
-    ReplaceAll(s, "ch", "C");
-    ReplaceAll(s, "j", "H");
-  } else if (lang == "tr") {
-    // Latin-ASCII has already turned ç/ş into c/s; Turkish c is the English j.
-    ReplaceAll(s, "c", "i");
-  } else {
-    // English and the BGN romanisations of Cyrillic, Greek, Arabic, ...
-    ReplaceAll(s, "shch", "S");
-    ReplaceAll(s, "sh", "S");
-    ReplaceAll(s, "zh", "S");
-    ReplaceAll(s, "kh", "H");
-    ReplaceAll(s, "ch", "C");
-  }
-  ReplaceAll(s, "ph", "f");
-  ReplaceAll(s, "th", "t");
-  ReplaceAll(s, "ck", "k");
-  ReplaceAll(s, "qu", "k");
-  ReplaceAll(s, "x", "ks");
+  Respell(s, RespellingsFor(lang));
+  Respell(s, kCommon);
   std::string out;
   out.reserve(s.size());
   for (char c : s) {

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/escape.h"
 #include "feeds/date_parser.h"
 #include "feeds/html_text.h"
 #include "feeds/parser_internal.h"
@@ -188,36 +189,12 @@ std::string TextOf(const xmlNode* node) {
 // Serialises the children of `node` as markup (XHTML content), without namespace noise.
 void SerializeChildren(const xmlNode* node, std::string& out);
 
-void AppendEscaped(std::string_view text, std::string& out, bool attribute) {
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        if (attribute) {
-          out += "&quot;";
-          break;
-        }
-        [[fallthrough]];
-      default:
-        out.push_back(c);
-    }
-  }
-}
-
 void SerializeNode(const xmlNode* c, std::string& out) {
   if (out.size() >= kMaxTextBytes) return;
   switch (c->type) {
     case XML_TEXT_NODE:
     case XML_CDATA_SECTION_NODE:
-      AppendEscaped(View(c->content), out, false);
+      AppendEscaped(out, View(c->content), EscapeSet::kText);
       break;
     case XML_ELEMENT_NODE: {
       out.push_back('<');
@@ -230,7 +207,7 @@ void SerializeNode(const xmlNode* c, std::string& out) {
         for (const xmlNode* t = a->children; t; t = t->next) {
           if (t->type == XML_TEXT_NODE) value += View(t->content);
         }
-        AppendEscaped(value, out, true);
+        AppendEscaped(out, value, EscapeSet::kXmlAttribute);
         out.push_back('"');
       }
       if (!c->children) {

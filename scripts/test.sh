@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything, and runs the whole test suite: the unit and
 # integration tests, then the sanitizer builds (ASan+UBSan for parsers, config, store and
-# alert; TSan for the sketch index). Prints "tests: N passed, N failed" last.
-# Options via environment: BUILD_DIR (default build), JOBS (default 2), SKIP_SANITIZERS=1.
+# alert; TSan for the sketch index), then a fuzz smoke run (scripts/fuzz_smoke.sh: each
+# libFuzzer target for FUZZ_SECONDS from its seeds). Prints "tests: N passed, N failed" last.
+# Options via environment: BUILD_DIR (default build), JOBS (default 2), SKIP_SANITIZERS=1,
+# SKIP_FUZZ=1, FUZZ_SECONDS (default 45).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -77,6 +79,23 @@ if [[ "${SKIP_SANITIZERS:-0}" != 1 ]]; then
     failed=$((failed + 1))
   fi
   echo "test.sh: sanitizer builds and tests took $(( $(date +%s) - start )) s"
+fi
+
+if [[ "${SKIP_FUZZ:-0}" != 1 ]]; then
+  start=$(date +%s)
+  log=$(mktemp)
+  JOBS=$JOBS SHARED_DIR=$SHARED_DIR FUZZ_SECONDS=${FUZZ_SECONDS:-45} \
+    scripts/fuzz_smoke.sh "$BUILD_DIR-fuzz" 2>&1 | tee "$log"
+  line=$(grep -E "^fuzz: [0-9]+ passed, [0-9]+ failed" "$log" | tail -1)
+  if [[ -z "$line" ]]; then
+    echo "test.sh: the fuzz smoke build or run failed" >&2
+    failed=$((failed + 1))
+  else
+    passed=$((passed + $(sed -E 's/^fuzz: ([0-9]+) passed.*/\1/' <<<"$line")))
+    failed=$((failed + $(sed -E 's/.*, ([0-9]+) failed.*/\1/' <<<"$line")))
+  fi
+  rm -f "$log"
+  echo "test.sh: fuzz smoke took $(( $(date +%s) - start )) s"
 fi
 
 echo "tests: $passed passed, $failed failed"

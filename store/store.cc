@@ -375,56 +375,51 @@ Result<void> Store::DeleteFeedState(std::string_view feed_id) {
 
 // --- Seen items -----------------------------------------------------------------------
 
-Result<bool> Store::MarkSeen(std::string_view feed_id, std::string_view item_id,
-                             std::string_view url, int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
-  const std::string what =
-      "marking item \"" + std::string(item_id) + "\" of feed \"" + std::string(feed_id) + "\" seen";
-  // A known item is touched when its record is older than half the retention, so an item
-  // that stays in its feed for longer than the retention is not taken for new, without
-  // a write on every poll.
-  const int64_t stale_before = now_ms - options_.seen_retention_ms / 2;
-  auto touch = [&](const char* sql, std::string_view key) -> Result<void> {
-    BW_PREPARE(u, sql);
-    u.Bind(1, now_ms);
-    u.Bind(2, feed_id);
-    u.Bind(3, key);
-    u.Bind(4, stale_before);
-    return u.Run(what);
-  };
+Result<Store::SeenMatch> Store::FindSeenLocked(std::string_view feed_id, std::string_view item_id,
+                                               std::string_view url, std::string_view what) {
   {
     BW_PREPARE(q, "SELECT seen_ms FROM seen_items WHERE feed_id = ?1 AND item_id = ?2");
     q.Bind(1, feed_id);
     q.Bind(2, item_id);
     Result<bool> row = q.Step(what);
     if (!row) return row.error();
-    if (*row) {
-      const bool stale = q.Int(0) < stale_before;
-      if (stale) {
-        BW_TRY(
-            touch("UPDATE seen_items SET seen_ms = ?1 WHERE feed_id = ?2 AND item_id = ?3 "
-                  "AND seen_ms < ?4",
-                  item_id));
-      }
-      return false;
-    }
+    if (*row) return SeenMatch{SeenMatch::Key::kId, q.Int(0)};
   }
-  if (!url.empty()) {
-    BW_PREPARE(q, "SELECT seen_ms FROM seen_items WHERE feed_id = ?1 AND url = ?2 LIMIT 1");
-    q.Bind(1, feed_id);
-    q.Bind(2, url);
-    Result<bool> row = q.Step(what);
-    if (!row) return row.error();
-    if (*row) {
-      const bool stale = q.Int(0) < stale_before;
-      if (stale) {
-        BW_TRY(
-            touch("UPDATE seen_items SET seen_ms = ?1 WHERE feed_id = ?2 AND url = ?3 "
-                  "AND seen_ms < ?4",
-                  url));
-      }
-      return false;
+  if (url.empty()) return SeenMatch{};
+  BW_PREPARE(q, "SELECT seen_ms FROM seen_items WHERE feed_id = ?1 AND url = ?2 LIMIT 1");
+  q.Bind(1, feed_id);
+  q.Bind(2, url);
+  Result<bool> row = q.Step(what);
+  if (!row) return row.error();
+  if (*row) return SeenMatch{SeenMatch::Key::kUrl, q.Int(0)};
+  return SeenMatch{};
+}
+
+Result<bool> Store::MarkSeen(std::string_view feed_id, std::string_view item_id,
+                             std::string_view url, int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string what =
+      "marking item \"" + std::string(item_id) + "\" of feed \"" + std::string(feed_id) + "\" seen";
+  Result<SeenMatch> match = FindSeenLocked(feed_id, item_id, url, what);
+  if (!match) return match.error();
+  if (match->key != SeenMatch::Key::kNone) {
+    // A known item is touched when its record is older than half the retention, so an item
+    // that stays in its feed for longer than the retention is not taken for new, without
+    // a write on every poll.
+    const int64_t stale_before = now_ms - options_.seen_retention_ms / 2;
+    if (match->seen_ms < stale_before) {
+      const bool by_id = match->key == SeenMatch::Key::kId;
+      BW_PREPARE(u, by_id ? "UPDATE seen_items SET seen_ms = ?1 WHERE feed_id = ?2 "
+                            "AND item_id = ?3 AND seen_ms < ?4"
+                          : "UPDATE seen_items SET seen_ms = ?1 WHERE feed_id = ?2 "
+                            "AND url = ?3 AND seen_ms < ?4");
+      u.Bind(1, now_ms);
+      u.Bind(2, feed_id);
+      u.Bind(3, by_id ? item_id : url);
+      u.Bind(4, stale_before);
+      BW_TRY(u.Run(what));
     }
+    return false;
   }
   BW_PREPARE(ins, "INSERT INTO seen_items(feed_id, item_id, url, seen_ms) VALUES(?1,?2,?3,?4)");
   ins.Bind(1, feed_id);
@@ -440,18 +435,9 @@ Result<bool> Store::IsSeen(std::string_view feed_id, std::string_view item_id,
   std::lock_guard<std::mutex> lock(mu_);
   const std::string what =
       "looking up item \"" + std::string(item_id) + "\" of feed \"" + std::string(feed_id) + "\"";
-  {
-    BW_PREPARE(q, "SELECT 1 FROM seen_items WHERE feed_id = ?1 AND item_id = ?2");
-    q.Bind(1, feed_id);
-    q.Bind(2, item_id);
-    Result<bool> row = q.Step(what);
-    if (!row || *row) return row;
-  }
-  if (url.empty()) return false;
-  BW_PREPARE(q, "SELECT 1 FROM seen_items WHERE feed_id = ?1 AND url = ?2 LIMIT 1");
-  q.Bind(1, feed_id);
-  q.Bind(2, url);
-  return q.Step(what);
+  Result<SeenMatch> match = FindSeenLocked(feed_id, item_id, url, what);
+  if (!match) return match.error();
+  return match->key != SeenMatch::Key::kNone;
 }
 
 // --- Detection window -----------------------------------------------------------------

@@ -203,6 +203,15 @@ class Store {
   Result<sqlite3_stmt*> Prepare(const char* sql);
   Result<void> Migrate();
   Result<void> SaveDocumentLocked(const WindowDocument& doc);
+  // The seen record of an item, found by (feed, item id), else by (feed, url) when `url` is
+  // not empty; `key` is kNone when there is none. `what` is the context of errors.
+  struct SeenMatch {
+    enum class Key { kNone, kId, kUrl };
+    Key key = Key::kNone;
+    int64_t seen_ms = 0;
+  };
+  Result<SeenMatch> FindSeenLocked(std::string_view feed_id, std::string_view item_id,
+                                   std::string_view url, std::string_view what);
   Result<std::vector<OutboxEntry>> ReadEntries(sqlite3_stmt* stmt, std::string_view what,
                                                bool dead_letter_undecodable);
 

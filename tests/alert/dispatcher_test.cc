@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 
@@ -59,8 +60,7 @@ class DispatcherFixture {
     return o;
   }
 
-  void Build(std::vector<SinkOptions> sinks) {
-    dispatcher_.reset();
+  std::vector<std::unique_ptr<alert::Sink>> MakeAll(std::vector<SinkOptions> sinks) {
     std::vector<std::unique_ptr<alert::Sink>> built;
     for (SinkOptions& o : sinks) {
       if (o.type == "slack") {
@@ -69,6 +69,12 @@ class DispatcherFixture {
         built.push_back(std::make_unique<WebhookSink>(o, "http://bw", http_));
       }
     }
+    return built;
+  }
+
+  void Build(std::vector<SinkOptions> sinks) {
+    dispatcher_.reset();
+    std::vector<std::unique_ptr<alert::Sink>> built = MakeAll(std::move(sinks));
     DispatcherOptions d;
     d.jitter_seed = 7;
     d.backoff_initial_ms = 2000;
@@ -129,6 +135,73 @@ TEST_CASE_METHOD(DispatcherFixture, "Dispatcher: an accepted alert is delivered 
   CHECK(Counters(0).in_flight == 0);
   CHECK(dispatcher_->Poll() == std::nullopt);
   CHECK(http_.sent().size() == 1);
+}
+
+TEST_CASE_METHOD(DispatcherFixture,
+                 "Dispatcher: SetSinks lets deliveries in flight finish and routes new alerts "
+                 "to the new sinks",
+                 "[alert][dispatcher][reload]") {
+  Build({Sink("a", "webhook"), Sink("b", "webhook")});
+  REQUIRE(*dispatcher_->Submit(SampleAlert(42)) == SubmitStatus::kAccepted);
+  dispatcher_->Poll();
+  REQUIRE(http_.pending() == 2);
+
+  // "a" is removed, "b" is rebuilt, "c" is new; both deliveries are still in flight.
+  dispatcher_->SetSinks(MakeAll({Sink("b", "webhook"), Sink("c", "webhook")}));
+  CHECK(dispatcher_->SinkNames() == std::vector<std::string>{"b", "c"});
+  // In flight on "b" counts for its successor: nothing is sent twice.
+  dispatcher_->Poll();
+  CHECK(http_.pending() == 2);
+  http_.CompleteNext(200);
+  http_.CompleteNext(200);
+  CHECK(store_->Pending()->empty());
+  const DispatcherCounters c = dispatcher_->Counters();
+  REQUIRE(c.sinks.size() == 3);
+  CHECK(c.sinks[0].sink == "b");
+  CHECK(c.sinks[0].delivered == 1);
+  CHECK(c.sinks[1].sink == "c");
+  CHECK(c.sinks[1].delivered == 0);
+  CHECK(c.sinks[2].sink == "a");  // removed: its total stays
+  CHECK(c.sinks[2].delivered == 1);
+  CHECK(c.sinks[2].in_flight == 0);
+
+  // A new alert goes to the configured sinks only; the removed one is unknown.
+  REQUIRE(*dispatcher_->Submit(SampleAlert(43)) == SubmitStatus::kAccepted);
+  auto refused = dispatcher_->Submit(SampleAlert(44), {"a"});
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == Code::kInvalidArgument);
+  dispatcher_->Poll();
+  REQUIRE(http_.pending() == 2);
+  std::vector<std::string> urls;
+  while (http_.pending() > 0) {
+    urls.push_back(http_.next().url);
+    http_.CompleteNext(200);
+  }
+  std::sort(urls.begin(), urls.end());
+  CHECK(urls == std::vector<std::string>{"https://hooks.example/b", "https://hooks.example/c"});
+  CHECK(store_->Pending()->empty());
+}
+
+TEST_CASE_METHOD(DispatcherFixture,
+                 "Dispatcher: rows of a sink removed by SetSinks stay pending until it returns",
+                 "[alert][dispatcher][reload]") {
+  Build({Sink("a", "webhook")});
+  REQUIRE(*dispatcher_->Submit(SampleAlert(42)) == SubmitStatus::kAccepted);
+  dispatcher_->SetSinks(MakeAll({Sink("b", "webhook")}));
+  dispatcher_->Poll();
+  CHECK(http_.pending() == 0);
+  auto depth = store_->Depth();
+  REQUIRE(depth);
+  REQUIRE(depth->size() == 1);
+  CHECK((*depth)[0].sink == "a");
+  CHECK((*depth)[0].pending == 1);
+
+  dispatcher_->SetSinks(MakeAll({Sink("a", "webhook")}));
+  dispatcher_->Poll();
+  REQUIRE(http_.pending() == 1);
+  CHECK(http_.next().url == "https://hooks.example/a");
+  http_.CompleteNext(200);
+  CHECK(store_->Pending()->empty());
 }
 
 TEST_CASE_METHOD(DispatcherFixture, "Dispatcher: the same idempotency key is accepted once",

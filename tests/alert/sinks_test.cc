@@ -421,5 +421,27 @@ TEST_CASE("MakeSinks: builds every type and reports every bad sink", "[alert][fa
   CHECK_FALSE(MakeSink(Options("webhook"), ctx));
 }
 
+TEST_CASE("MakeSinks: Slack sinks built by two calls with one slack_limits share the limit",
+          "[alert][factory][reload]") {
+  FakeHttpClient http;
+  SinkContext ctx;
+  ctx.http = &http;
+  ctx.slack_limits = std::make_shared<SlackRateLimits>();
+  Result<std::vector<std::unique_ptr<Sink>>> start = MakeSinks({Options("slack")}, ctx);
+  REQUIRE(start);
+  // A reload builds the sink again (same URL): it inherits the slot taken before.
+  REQUIRE((*start)[0]->TryReserve(10'000));
+  Result<std::vector<std::unique_ptr<Sink>>> reloaded = MakeSinks({Options("slack")}, ctx);
+  REQUIRE(reloaded);
+  CHECK((*reloaded)[0]->ReadyAt() == (*start)[0]->ReadyAt());
+  CHECK_FALSE((*reloaded)[0]->TryReserve(10'000));
+
+  // Without a shared map each call starts free.
+  ctx.slack_limits = nullptr;
+  Result<std::vector<std::unique_ptr<Sink>>> apart = MakeSinks({Options("slack")}, ctx);
+  REQUIRE(apart);
+  CHECK((*apart)[0]->TryReserve(10'000));
+}
+
 }  // namespace
 }  // namespace babelwatch::alert

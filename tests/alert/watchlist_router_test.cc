@@ -179,5 +179,40 @@ TEST_CASE("WatchlistRouter: bad lists are reported together", "[alert][watchlist
   CHECK_THAT(r.error().message, Catch::Contains("empty name"));
 }
 
+TEST_CASE("WatchlistRouter: AdoptStateFrom keeps the state of unchanged lists",
+          "[alert][watchlist][reload]") {
+  AlertOptions before = Base();
+  before.watchlists = {List("a"), List("b")};
+  auto old_router = Make(before);
+  REQUIRE(old_router->Observe(Story(1, {"en", "uk"}, 2), 10, "feed1").size() == 2);
+
+  // "a" stays, "b" gets a higher threshold, "c" is new.
+  AlertOptions after = before;
+  after.watchlists[1].min_languages = 3;
+  after.watchlists.push_back(List("c"));
+  auto router = Make(after);
+  CHECK(router->AdoptStateFrom(*old_router) == std::vector<std::string>{"b", "c"});
+  // What the store recorded for "b" (its spread alert at 2 languages) goes to the new list.
+  router->RestoreAlerted("b", 1, 2, 10);
+
+  // The same story again: "a" remembers its alert, "b" is below its new threshold, and only
+  // the new list "c" raises one.
+  std::vector<RoutedAlert> got = router->Observe(Story(1, {"en", "uk"}, 2), 20);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].watchlist == "c");
+  CHECK(got[0].alert.idempotency_key == SpreadDetector::IdempotencyKey(1, 2) + "/watch-c");
+
+  // A third language after the cooldown: "a" sends an update (its state carried over), "b"
+  // reaches its threshold, "c" an update.
+  got = router->Observe(Story(1, {"en", "uk", "ru"}, 3), 20 + 600'000);
+  REQUIRE(got.size() == 3);
+  for (const RoutedAlert& r : got) {
+    INFO(r.watchlist);
+    CHECK(r.alert.idempotency_key ==
+          SpreadDetector::IdempotencyKey(1, 3) + "/watch-" + r.watchlist);
+    if (r.watchlist == "a") CHECK(r.alert.kind == "update");
+  }
+}
+
 }  // namespace
 }  // namespace babelwatch::alert

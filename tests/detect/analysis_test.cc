@@ -97,7 +97,7 @@ TEST_CASE("Stemmer: Snowball where it exists, suffix stripping for Ukrainian", "
   CHECK(s->Stem("xyz", "qq") == "xyz");  // unknown language: the word itself
 }
 
-TEST_CASE("IdentifyLanguage: CLD2 tells Ukrainian from Russian; hint when unsure",
+TEST_CASE("IdentifyLanguage: CLD2 tells Ukrainian from Russian, the hint when unsure",
           "[detect][lang]") {
   auto uk = IdentifyLanguage(
       "Казахстан не визнає можливої анексії Росією захоплених територій України через "

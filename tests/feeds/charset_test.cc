@@ -55,7 +55,7 @@ TEST_CASE("Charset: byte-order marks and UTF-16/32 sniffing", "[feeds][charset]"
   CHECK(utf8bom.source == "bom");
 }
 
-TEST_CASE("Charset: gb2312 is decoded as gb18030; unknown charsets fall back", "[feeds][charset]") {
+TEST_CASE("Charset: gb2312 is decoded as gb18030, unknown charsets fall back", "[feeds][charset]") {
   CHECK(DecodeDocument("<?xml version='1.0' encoding='gb2312'?><a/>", "").encoding == "gb18030");
   DecodedDocument bogus = DecodeDocument("<?xml version='1.0' encoding='x-no-such'?><a/>", "");
   CHECK(bogus.encoding == "utf-8");

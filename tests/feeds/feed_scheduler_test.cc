@@ -282,7 +282,7 @@ TEST_CASE_METHOD(SchedulerFixture, "FeedScheduler: transport failures keep their
 }
 
 TEST_CASE_METHOD(SchedulerFixture,
-                 "FeedScheduler: a wrong content type does not stop a feed; a huge body does",
+                 "FeedScheduler: a wrong content type does not stop a feed, a huge body does",
                  "[feeds][scheduler]") {
   server.Set("/html", Respond(200, kRss, {{"Content-Type", "text/html"}}));
   server.Set("/octets", Respond(200, kRss, {{"Content-Type", "application/octet-stream"}}));

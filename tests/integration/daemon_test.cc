@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -165,7 +166,110 @@ TEST_CASE("babelwatchd: notify socket, SIGHUP reload of feeds, a bad reload is r
   CHECK(notify.WaitFor("STOPPING=1", 1s));
 }
 
-TEST_CASE("babelwatchd: a bad config exits 78 with every error; an unreachable feed is no crash",
+// Polls `server` until a request for `path` satisfies `match`; false after `timeout`.
+bool WaitForRequest(const LoopbackHttpServer& server, const std::string& path,
+                    std::chrono::milliseconds timeout,
+                    const std::function<bool(const RecordedRequest&)>& match) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  do {
+    for (const RecordedRequest& r : server.Requests(path)) {
+      if (match(r)) return true;
+    }
+    std::this_thread::sleep_for(100ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  return false;
+}
+
+std::string SinkToml(const std::string& name, const std::string& url) {
+  return "[[sinks]]\nname = \"" + name + "\"\ntype = \"webhook\"\nurl = \"" + url + "\"\n";
+}
+
+// The value of an unlabelled sample in a /metrics body; -1 when absent.
+double MetricValue(const std::string& body, const std::string& name) {
+  const std::string prefix = "\n" + name + " ";
+  const size_t at = body.find(prefix);
+  if (at == std::string::npos) return -1;
+  return std::stod(body.substr(at + prefix.size()));
+}
+
+TEST_CASE(
+    "babelwatchd: SIGHUP adds a webhook sink that gets the next alert, and reports the "
+    "pending alerts of a removed sink",
+    "[integration]") {
+  TempDir dir;
+  LoopbackHttpServer feeds;
+  ServeSeedFeeds(feeds);
+  LoopbackHttpServer hooks;
+  hooks.Set("/hook", Respond(200, "ok"));
+  // Refuses every alert for an hour: its rows stay pending in the outbox.
+  hooks.Set("/down", Respond(503, "down", {{"Retry-After", "3600"}}));
+  const std::string config = dir.path() + "/babelwatch.toml";
+  const std::string alert_toml = "[alert]\nupdate_cooldown = \"0s\"\n";
+  // One English feed and no sink: nothing spreads yet, nothing is delivered.
+  WriteFile(config, BaseToml(dir) + FeedsToml(feeds, 1) + alert_toml);
+  DaemonProcess daemon(BABELWATCHD_PATH, {"--config", config}, dir.path() + "/log");
+  auto port = daemon.ListeningPort(30s);
+  REQUIRE(port.has_value());
+  REQUIRE(daemon.WaitForLog("feed reuters: ok", 30s));
+
+  // Reload: every feed, the webhook and the failing sink. The spread alert that follows
+  // reaches the webhook without a restart.
+  WriteFile(config, BaseToml(dir) + FeedsToml(feeds, 5) + alert_toml +
+                        SinkToml("hook", hooks.Url("/hook")) +
+                        SinkToml("down", hooks.Url("/down")));
+  daemon.Signal(SIGHUP);
+  {
+    const bool applied = daemon.WaitForLog("sinks added \"hook\", \"down\"", 10s);
+    INFO(daemon.Log());
+    REQUIRE(applied);
+  }
+  INFO(daemon.Log());
+  REQUIRE(WaitForRequest(hooks, "/hook", 90s, [](const RecordedRequest& r) {
+    return r.body.find("\"en\"") != std::string::npos &&
+           r.body.find("\"ru\"") != std::string::npos && r.body.find("\"uk\"") != std::string::npos;
+  }));
+  const auto hook_requests = hooks.Requests("/hook");
+  std::set<std::string> keys;
+  for (const auto& r : hook_requests) keys.insert(r.Header("idempotency-key"));
+  CHECK(keys.size() == hook_requests.size());  // nothing delivered twice
+  REQUIRE(WaitForRequest(hooks, "/down", 10s, [](const RecordedRequest&) { return true; }));
+
+  // Reload without "down": its pending alerts are reported (log and metric), not dropped.
+  WriteFile(config, BaseToml(dir) + FeedsToml(feeds, 5) + alert_toml +
+                        SinkToml("hook", hooks.Url("/hook")));
+  daemon.Signal(SIGHUP);
+  REQUIRE(daemon.WaitForLog("sinks added none, changed none, removed \"down\"", 10s));
+  REQUIRE(daemon.WaitForLog("sink \"down\" removed with ", 10s));
+  double unrouted = -1;
+  const auto metric_deadline = std::chrono::steady_clock::now() + 10s;
+  while (unrouted < 1 && std::chrono::steady_clock::now() < metric_deadline) {
+    SimpleResponse metrics = HttpGet(*port, "/metrics");
+    REQUIRE(metrics.status == 200);
+    unrouted = MetricValue(metrics.body, "babelwatch_alert_outbox_unrouted");
+    std::this_thread::sleep_for(200ms);
+  }
+  CHECK(unrouted >= 1);
+  const size_t down_before = hooks.Count("/down");
+
+  // A restart-only key is named as such.
+  WriteFile(config, BaseToml(dir) + FeedsToml(feeds, 5) + alert_toml +
+                        SinkToml("hook", hooks.Url("/hook")) + "[detect]\nworkers = 1\n");
+  daemon.Signal(SIGHUP);
+  {
+    const bool named = daemon.WaitForLog("detect.workers\n", 10s);
+    INFO(daemon.Log());
+    CHECK(named);
+    CHECK(daemon.Log().find("take effect only after a restart: ") != std::string::npos);
+  }
+  CHECK(hooks.Count("/down") == down_before);
+
+  daemon.Signal(SIGTERM);
+  auto code = daemon.Wait(20s);
+  REQUIRE(code.has_value());
+  CHECK(*code == 0);
+}
+
+TEST_CASE("babelwatchd: a bad config exits 78 with every error, an unreachable feed is no crash",
           "[integration]") {
   TempDir dir;
   const std::string config = dir.path() + "/bad.toml";

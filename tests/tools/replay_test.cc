@@ -15,7 +15,7 @@ namespace {
 
 std::string SeedsPath() { return std::string(SHARED_DIR) + "/seeds/seeds.jsonl"; }
 
-TEST_CASE("Replay: the seeds form one en/uk/ru story with one spread alert; 004 stays apart",
+TEST_CASE("Replay: the seeds form one en/uk/ru story with one spread alert, 004 stays apart",
           "[tools][replay][seeds]") {
   std::ostringstream err;
   auto records = ReadReplayRecords(SeedsPath(), err);
@@ -77,7 +77,7 @@ TEST_CASE("Replay: malformed records are reported with their line and skipped",
   std::filesystem::remove(path);
 }
 
-TEST_CASE("Replay command: writes the three JSONL files; usage errors exit 2",
+TEST_CASE("Replay command: writes the three JSONL files, usage errors exit 2",
           "[tools][replay]") {
   const std::string dir =
       (std::filesystem::temp_directory_path() / "babelwatch_replay_out").string();
