@@ -367,9 +367,13 @@ void ReadDetect(Reader& r, const toml::table& root, Config* c) {
   r.Duration(*t, "slice", "detect", &d.slice_ms, 1, 60 * kMsPerSecond, 24 * hour);
   r.Integer(*t, "bands", "detect", &d.minhash_bands, 1, 256);
   r.Integer(*t, "rows", "detect", &d.minhash_rows, 1, 32);
-  int64_t seed = static_cast<int64_t>(d.seed & 0x7fffffffffffffffULL);
-  r.Integer(*t, "seed", "detect", &seed, 0, std::numeric_limits<int64_t>::max());
-  d.seed = static_cast<uint64_t>(seed);
+  // TOML integers are signed 64-bit: a configured seed is 0..2^63-1; without the key the
+  // default (which has the top bit set) stays as it is.
+  if (t->get("seed") != nullptr) {
+    int64_t seed = 0;
+    r.Integer(*t, "seed", "detect", &seed, 0, std::numeric_limits<int64_t>::max());
+    d.seed = static_cast<uint64_t>(seed);
+  }
   r.Double(*t, "same_language_threshold", "detect", &d.same_language_threshold, 0, 1);
   r.Double(*t, "cross_language_threshold", "detect", &d.cross_language_threshold, 0, 1);
   r.Integer(*t, "workers", "detect", &d.worker_threads, 0, 256);

@@ -69,6 +69,10 @@ TEST_CASE("Config: an empty file gives the documented defaults", "[config]") {
   CHECK(c->alert.min_languages == 2);
   CHECK(c->alert.min_sources == 2);
   CHECK(c->alert.min_link == 1.1);
+  // A [detect] section without a seed keeps the default seed.
+  auto d = ParseConfig("[detect]\nworkers = 1\n", "d.toml");
+  REQUIRE(d.has_value());
+  CHECK(d->detect.seed == detect::DetectOptions{}.seed);
   CHECK(c->detect.window_ms == 72LL * 3600 * 1000);
 }
 
