@@ -18,7 +18,7 @@ std::filesystem::path TempFile(const std::string& name, const std::string& conte
   return path;
 }
 
-TEST_CASE("eval: the seeds score exactly; --json has every documented key", "[tools][eval]") {
+TEST_CASE("eval: the seeds score exactly, --json has every documented key", "[tools][eval]") {
   std::ostringstream out, err;
   REQUIRE(RunEvalCommand({SeedsPath(), "--json"}, out, err) == 0);
   boost::json::object o = boost::json::parse(out.str()).as_object();
