@@ -44,6 +44,37 @@ bool EndsInVowel(std::string_view s) {
   return vowels.find(static_cast<char32_t>(c)) != std::u32string::npos;
 }
 
+// Ukrainian turns o and e of a closed last syllable into і (ї after a vowel) and back when an
+// ending opens it: Київ / Києва, Львів / Львові, Харків / Харкова. For a name ending in
+// a consonant whose last vowel is і or ї, the stems its oblique cases are built on.
+std::vector<std::string> UkrainianObliqueStems(const std::string& name) {
+  std::u32string u;
+  icu::UnicodeString us =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(name.data(), static_cast<int32_t>(name.size())));
+  for (int32_t i = 0; i < us.length(); i = us.moveIndex32(i, 1)) {
+    u.push_back(static_cast<char32_t>(us.char32At(i)));
+  }
+  static const std::u32string vowels = U"аеєиіїоуюяь";
+  if (u.size() < 4 || vowels.find(u.back()) != std::u32string::npos) return {};
+  size_t v = u.size() - 1;
+  while (v > 0 && vowels.find(u[v]) == std::u32string::npos) --v;
+  if (v == 0 || v + 1 >= u.size()) return {};
+  std::vector<char32_t> replacements;
+  if (u[v] == U'і') replacements = {U'о', U'е'};
+  if (u[v] == U'ї') replacements = {U'є'};
+  std::vector<std::string> out;
+  for (char32_t r : replacements) {
+    std::u32string variant = u;
+    variant[v] = r;
+    icu::UnicodeString vs;
+    for (char32_t c : variant) vs.append(static_cast<UChar32>(c));
+    std::string utf8;
+    vs.toUTF8String(utf8);
+    out.push_back(std::move(utf8));
+  }
+  return out;
+}
+
 }  // namespace
 
 struct NameTable::Impl {
@@ -77,6 +108,11 @@ struct NameTable::Impl {
     Put(exact, lang + '\x1f' + joined, concept_id);
     if (toks.size() == 1 && CodePoints(joined) >= 5 && EndsInVowel(joined)) {
       Put(stems, lang + '\x1f' + DropLast(joined, 1), concept_id);
+    }
+    if (toks.size() == 1 && lang == "uk") {
+      for (const std::string& oblique : UkrainianObliqueStems(joined)) {
+        Put(stems, lang + '\x1f' + oblique, concept_id);
+      }
     }
   }
 

@@ -187,6 +187,9 @@ std::string PhoneticSkeleton(std::string_view ascii, std::string_view lang) {
         m = 'c';
         break;
       case 'H':
+      case 'g':
+        // Ukrainian and Belarusian г is h (Shmyhal, Kharkiv, Pryhozhyn), Russian г is g
+        // (Shmygal, Prigozhin): one letter for both, so the three spellings meet.
         m = 'h';
         break;
       default:

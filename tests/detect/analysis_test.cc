@@ -51,6 +51,12 @@ TEST_CASE("Transliterator: one name in three spellings meets", "[detect][text]")
   CHECK(NameKey(*t, "Μητσοτάκης", "el") == NameKey(*t, "Mitsotakis", "en"));
   CHECK(NameKey(*t, "Kasachstan", "de") == NameKey(*t, "Kazakhstan", "en"));
   CHECK(NameKey(*t, "Pyongyang", "en") != NameKey(*t, "Beijing", "en"));
+  // Ukrainian г is h, Russian г is g: English spells Ukrainian names with h.
+  CHECK(NameKey(*t, "Шмигаль", "uk") == NameKey(*t, "Shmyhal", "en"));
+  CHECK(NameKey(*t, "Шмыгаль", "ru") == NameKey(*t, "Shmyhal", "en"));
+  CHECK(NameKey(*t, "Пригожин", "uk") == NameKey(*t, "Prigozhin", "en"));
+  CHECK(NameKey(*t, "Вагнер", "uk") == NameKey(*t, "Wagner", "de"));
+  CHECK(NameKey(*t, "Чернігів", "uk") == NameKey(*t, "Чернигов", "ru"));
 }
 
 TEST_CASE("ConsonantSkeleton: vowel-less scripts meet vowelled spellings", "[detect][text]") {
@@ -80,6 +86,9 @@ TEST_CASE("NameTable: exonyms in any language map to one concept, inflected too"
   CHECK(match("Казахстана", "ru") == "c:KZ");  // genitive
   CHECK(match("Москве", "ru") == match("Moskau", "de"));
   CHECK(match("Kiew", "de") == match("Київ", "uk"));
+  // Ukrainian oblique cases reopen the last syllable: Київ, Києва, у Києві.
+  CHECK(match("Києва", "uk") == match("Kyiv", "en"));
+  CHECK(match("Києві", "uk") == match("Kyiv", "en"));
   CHECK(match("United States", "en") == "c:US");
   CHECK(match("Россия", "de").empty());  // names match in their own language only
   CHECK(table->stats().locales > 100);

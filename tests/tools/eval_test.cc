@@ -67,6 +67,21 @@ TEST_CASE("eval --jitter: seeded runs with delayed arrivals report mean and spre
   CHECK_THAT(text.str(), Catch::Contains("±"));
 }
 
+TEST_CASE("eval: Ukrainian, Russian and English headlines of one event meet, others apart",
+          "[tools][eval][ukrainian]") {
+  std::ostringstream out, err;
+  REQUIRE(RunEvalCommand({std::string(TEST_DATA_DIR) + "/detect/uk_ru_en_events.jsonl", "--json"},
+                         out, err) == 0);
+  boost::json::object o = boost::json::parse(out.str()).as_object();
+  INFO(out.str());
+  CHECK(o.at("docs").to_number<int>() == 46);
+  // Measured 0.883 / 0.762 / 1.0 (docs/QUALITY.md, 31); these floors catch a regression.
+  CHECK(o.at("bcubed_f1").to_number<double>() >= 0.86);
+  CHECK(o.at("xling_f1").to_number<double>() >= 0.72);
+  CHECK(o.at("alert_precision").to_number<double>() >= 0.9);
+  CHECK(o.at("alert_recall").to_number<double>() >= 0.8);
+}
+
 TEST_CASE("eval: usage and input errors exit 2 and say what is wrong", "[tools][eval]") {
   std::ostringstream out, err;
   CHECK(RunEvalCommand({SeedsPath(), "--jitter", "soon"}, out, err) == 2);
