@@ -16,7 +16,8 @@ Clusterer::Clusterer(const ClusterParams& params, const SimilarityParams& sim,
     : params_(params),
       sim_(sim),
       index_(std::make_unique<SketchIndex>(index)),
-      df_(params.idf_prior_docs) {}
+      df_(params.idf_prior_docs),
+      batch_(df_, sim_) {}
 
 Clusterer::~Clusterer() = default;
 
@@ -32,21 +33,74 @@ double Clusterer::Similarity(const Doc& a, const Doc& b) const {
   return DocSimilarity(a, b, df_, sim_);
 }
 
+void Clusterer::SlotCounts::Clear() {
+  for (const auto& [n, slot] : entries_) {
+    size_t mask = table_.size() - 1;
+    size_t i = (slot * 0x9e3779b1u) & mask;
+    while (table_[i] != 0) {
+      // Clearing every slot of the probe chain is enough: all were set in this round.
+      table_[i] = 0;
+      i = (i + 1) & mask;
+    }
+  }
+  entries_.clear();
+}
+
+void Clusterer::SlotCounts::Grow() {
+  table_.assign(std::max<size_t>(1024, table_.size() * 2), 0);
+  const size_t mask = table_.size() - 1;
+  for (size_t e = 0; e < entries_.size(); ++e) {
+    size_t i = (entries_[e].second * 0x9e3779b1u) & mask;
+    while (table_[i] != 0) i = (i + 1) & mask;
+    table_[i] = static_cast<uint32_t>(e + 1);
+  }
+}
+
+void Clusterer::SlotCounts::Add(uint32_t slot, int n) {
+  if ((entries_.size() + 1) * 2 > table_.size()) Grow();
+  const size_t mask = table_.size() - 1;
+  for (size_t i = (slot * 0x9e3779b1u) & mask;; i = (i + 1) & mask) {
+    if (table_[i] == 0) {
+      entries_.emplace_back(n, slot);
+      table_[i] = static_cast<uint32_t>(entries_.size());
+      return;
+    }
+    auto& e = entries_[table_[i] - 1];
+    if (e.second == slot) {
+      e.first += n;
+      return;
+    }
+  }
+}
+
 void Clusterer::Index(uint32_t slot, const Doc& doc) {
-  for (const Feature& f : doc.terms) postings_[f.hash].push_back(slot);
-  for (const Key& k : doc.keys) postings_[k.hash ^ kKeySalt].push_back(slot);
+  for (const Feature& f : doc.terms) postings_[f.hash].slots.push_back(slot);
+  for (const Key& k : doc.keys) postings_[k.hash ^ kKeySalt].slots.push_back(slot);
+}
+
+void Clusterer::DropFromPosting(uint64_t feature, uint32_t slot) {
+  auto it = postings_.find(feature);
+  if (it == postings_.end()) return;
+  Posting& p = it->second;
+  auto first = p.slots.begin() + static_cast<long>(p.head);
+  auto at = std::lower_bound(first, p.slots.end(), slot);
+  if (at == p.slots.end() || *at != slot) return;
+  if (at == first) {
+    ++p.head;
+  } else {
+    p.slots.erase(at);
+  }
+  if (p.size() == 0) {
+    postings_.erase(it);
+  } else if (p.head * 2 >= p.slots.size()) {
+    p.slots.erase(p.slots.begin(), p.slots.begin() + static_cast<long>(p.head));
+    p.head = 0;
+  }
 }
 
 void Clusterer::Unindex(uint32_t slot, const Doc& doc) {
-  auto drop = [&](uint64_t h) {
-    auto it = postings_.find(h);
-    if (it == postings_.end()) return;
-    auto& v = it->second;
-    v.erase(std::remove(v.begin(), v.end(), slot), v.end());
-    if (v.empty()) postings_.erase(it);
-  };
-  for (const Feature& f : doc.terms) drop(f.hash);
-  for (const Key& k : doc.keys) drop(k.hash ^ kKeySalt);
+  for (const Feature& f : doc.terms) DropFromPosting(f.hash, slot);
+  for (const Key& k : doc.keys) DropFromPosting(k.hash ^ kKeySalt, slot);
 }
 
 Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
@@ -54,26 +108,26 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
   df_.Add(d);
 
   // Candidate documents: those sharing a discriminating feature, most shared first.
-  std::unordered_map<uint32_t, int> shared;
+  shared_.Clear();
   auto collect = [&](uint64_t h) {
     auto it = postings_.find(h);
     if (it == postings_.end() || it->second.size() > params_.max_posting) return;
-    for (uint32_t s : it->second) ++shared[s];
+    const Posting& p = it->second;
+    for (size_t i = p.head; i < p.slots.size(); ++i) shared_.Add(p.slots[i], 1);
   };
   if (params_.use_inverted_index) {
     for (const Feature& f : d.terms) collect(f.hash);
     for (const Key& k : d.keys) collect(k.hash ^ kKeySalt);
   }
   if (params_.use_sketch_index && !d.signature.empty()) {
-    std::vector<uint64_t> ids;
-    index_->Query(d.signature, &ids);
-    for (uint64_t id : ids) {
-      if (docs_.count(static_cast<uint32_t>(id))) shared[static_cast<uint32_t>(id)] += 1;
+    index_->Query(d.signature, &sketch_ids_);
+    for (uint64_t id : sketch_ids_) {
+      if (docs_.count(static_cast<uint32_t>(id))) shared_.Add(static_cast<uint32_t>(id), 1);
     }
   }
-  std::vector<std::pair<int, uint32_t>> cands;
-  cands.reserve(shared.size());
-  for (const auto& [slot, n] : shared) cands.emplace_back(n, slot);
+  // The candidate set does not depend on the order of `cands`: all of them, or the first
+  // max_candidates by (count desc, slot asc), a total order.
+  std::vector<std::pair<int, uint32_t>> cands = shared_.entries();
   if (cands.size() > params_.max_candidates) {
     std::partial_sort(cands.begin(), cands.begin() + static_cast<long>(params_.max_candidates),
                       cands.end(), [](const auto& a, const auto& b) {
@@ -84,6 +138,10 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
 
   // Score every member of each candidate story, relative to the threshold that applies;
   // a story scores the mean of its link_k best members.
+  // The result does not depend on the order of by_story either: each story's scores are in
+  // member order, and ties between stories go to the lower id.
+  SimilarityPrep prep = PrepareSimilarity(d);
+  batch_.Begin(d, prep);
   std::unordered_map<StoryId, std::vector<std::pair<double, double>>> by_story;  // ratio, sim
   for (const auto& [n, slot] : cands) by_story.try_emplace(docs_.at(slot).story);
   for (auto& [story, scores] : by_story) {
@@ -92,8 +150,9 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
                        ? members.size() - params_.max_members_scored
                        : 0;
     for (size_t mi = first; mi < members.size(); ++mi) {
-      const Doc& other = *docs_.at(members[mi]).doc;
-      double s = DocSimilarity(d, other, df_, sim_) *
+      const Entry& e = docs_.at(members[mi]);
+      const Doc& other = *e.doc;
+      double s = batch_.Score(other, e.prep) *
                  Decay(d.published_ms, other.published_ms, other.lang != d.lang);
       double th = other.lang == d.lang ? params_.same_threshold : params_.cross_threshold;
       scores.emplace_back(th > 0 ? s / th : 0, s);
@@ -110,7 +169,7 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
       for (const auto& [h, k] : st.centroid) centroid.keys.push_back(k);
       std::sort(centroid.keys.begin(), centroid.keys.end(),
                 [](const Key& x, const Key& y) { return x.hash < y.hash; });
-      double s = DocSimilarity(d, centroid, df_, sim_) *
+      double s = batch_.Score(centroid, PrepareSimilarity(centroid)) *
                  Decay(d.published_ms, st.summary.last_seen_ms, true);
       double ratio = s / params_.cross_threshold;
       // Counts as link_k matches, so it can carry the story's mean on its own.
@@ -189,7 +248,7 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
   Refresh(st);
   st.members.push_back(slot);
 
-  docs_.emplace(slot, Entry{doc, a.story, a.syndicated});
+  docs_.emplace(slot, Entry{doc, std::move(prep), a.story, a.syndicated});
   by_time_.emplace(d.published_ms, slot);
   Index(slot, d);
   if (!d.signature.empty()) index_->Insert(slot, d.signature, d.published_ms);
@@ -197,16 +256,18 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
 }
 
 void Clusterer::Refresh(StoryState& s) const {
-  std::vector<std::pair<double, std::string>> top;
+  // (weight desc, text asc) is a total order over distinct texts: the same top keys as
+  // sorting copies of the texts.
+  std::vector<std::pair<double, const std::string*>> top;
   top.reserve(s.keys.size());
-  for (const auto& [k, w] : s.keys) top.emplace_back(w, k);
+  for (const auto& [k, w] : s.keys) top.emplace_back(w, &k);
   size_t n = std::min(params_.summary_keys, top.size());
   std::partial_sort(top.begin(), top.begin() + static_cast<long>(n), top.end(),
                     [](const auto& a, const auto& b) {
-                      return a.first != b.first ? a.first > b.first : a.second < b.second;
+                      return a.first != b.first ? a.first > b.first : *a.second < *b.second;
                     });
   s.summary.keys.clear();
-  for (size_t i = 0; i < n; ++i) s.summary.keys.push_back(top[i].second);
+  for (size_t i = 0; i < n; ++i) s.summary.keys.push_back(*top[i].second);
 }
 
 void Clusterer::ExpireBefore(int64_t cutoff_ms) {

@@ -76,8 +76,33 @@ class Clusterer {
  private:
   struct Entry {
     std::shared_ptr<const Doc> doc;
+    SimilarityPrep prep;  // PrepareSimilarity(*doc)
     StoryId story = 0;
     bool syndicated = false;
+  };
+  // Slots of the documents holding one feature, ascending (slots are handed out in
+  // increasing order). Expiry mostly removes the oldest, so the front is dropped by moving
+  // `head` and compacted once it is half the vector.
+  struct Posting {
+    std::vector<uint32_t> slots;
+    size_t head = 0;
+    [[nodiscard]] size_t size() const { return slots.size() - head; }
+  };
+  // slot -> shared features of the current document: open addressing, emptied per document
+  // in O(slots touched).
+  class SlotCounts {
+   public:
+    void Clear();
+    void Add(uint32_t slot, int n);
+    // (count, slot) of every slot counted, in no particular order.
+    [[nodiscard]] const std::vector<std::pair<int, uint32_t>>& entries() const {
+      return entries_;
+    }
+
+   private:
+    void Grow();
+    std::vector<uint32_t> table_;  // index into entries_ + 1; 0 = empty
+    std::vector<std::pair<int, uint32_t>> entries_;
   };
   struct StoryState {
     StorySummary summary;
@@ -91,6 +116,7 @@ class Clusterer {
   void Index(uint32_t slot, const Doc& doc);
   void Unindex(uint32_t slot, const Doc& doc);
   void Refresh(StoryState& s) const;
+  void DropFromPosting(uint64_t feature, uint32_t slot);
 
   // Constant after construction.
   const ClusterParams params_;
@@ -102,8 +128,12 @@ class Clusterer {
   StoryId next_story_ = 1;
   std::unordered_map<uint32_t, Entry> docs_;
   std::multimap<int64_t, uint32_t> by_time_;
-  std::unordered_map<uint64_t, std::vector<uint32_t>> postings_;
+  std::unordered_map<uint64_t, Posting> postings_;
   std::map<StoryId, StoryState> stories_;
+  // Scratch reused by Add (kept to avoid allocating per document).
+  SimilarityBatch batch_;
+  SlotCounts shared_;
+  std::vector<uint64_t> sketch_ids_;
 };
 
 }  // namespace babelwatch::detect

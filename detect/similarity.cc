@@ -53,31 +53,87 @@ void KeepStrongest(std::vector<Weighted>& v, size_t from, size_t keep) {
   v.resize(from + keep);
 }
 
+constexpr uint64_t kKeyVectorSalt = 0x5bd1e995ULL;  // files keys apart from terms in a vector
+
+// Whether key k enters a vector built with `consonant` skeletons.
+bool KeyInVector(const Key& k, bool consonant) {
+  bool is_consonant = k.kind == KeyKind::kConsonant;
+  return !(is_consonant != consonant &&
+           (is_consonant || k.kind == KeyKind::kName || k.kind == KeyKind::kInternational));
+}
+
+// IDFs straight from the frequencies (DocSimilarity).
+struct DirectIdf {
+  const DocumentFrequencies& df;
+  int64_t language_docs;  // of the document being vectorized
+  double Term(uint64_t h) const { return df.TermIdfIn(h, language_docs); }
+  double Key(uint64_t h) const { return df.KeyIdf(h); }
+};
+
 // consonant: compare names by consonant skeletons (an abjad text is involved) instead of
 // by vowelled skeletons.
 // idf_power: keys weigh IDF^idf_power in a keys-only vector.
-void Vectorize(const Doc& d, const DocumentFrequencies& df, const SimilarityParams& p,
-               bool with_terms, bool consonant, double idf_power, std::vector<Weighted>& out) {
+// key_order (optional): the document's keys ordered by k.hash ^ kKeyVectorSalt; with it, and
+// when nothing is trimmed, the sorted vector is built by merging instead of sorting (the
+// same vector: the hashes are unique, so the sorted order is unique).
+template <class IdfSource>
+void Vectorize(const Doc& d, const IdfSource& idfs, const SimilarityParams& p, bool with_terms,
+               bool consonant, double idf_power, const SimilarityPrep* prep,
+               std::vector<Weighted>& out) {
   out.clear();
+  const double mix = with_terms ? p.key_mix : 1.0;
+  auto key_entry = [&](const Key& k) {
+    double kind = KindWeight(k.kind, p);
+    if (!with_terms && k.kind == KeyKind::kExonym) kind = p.cross_exonym_weight;
+    double idf = idfs.Key(k.hash);
+    double rarity = with_terms || idf_power == 1.0 ? idf : std::pow(idf, idf_power);
+    return Weighted{k.hash ^ kKeyVectorSalt, mix * kind * Tf(k.weight, p.key_tf_mode) * rarity,
+                    k.kind != KeyKind::kExonym, idf};
+  };
+  auto term_entry = [&](const Feature& f) {
+    return Weighted{f.hash, Tf(f.weight, p.term_tf_mode) * idfs.Term(f.hash), false, 0};
+  };
+  if (prep != nullptr && prep->sorted && prep->key_order.size() == d.keys.size()) {
+    bool trims = with_terms && p.max_terms != 0 && d.terms.size() > p.max_terms;
+    if (!trims && p.max_keys != 0) {
+      size_t keys = 0;
+      for (const Key& k : d.keys) keys += KeyInVector(k, consonant) ? 1 : 0;
+      trims = keys > p.max_keys;
+    }
+    if (!trims) {
+      const size_t nt = with_terms ? d.terms.size() : 0;
+      size_t i = 0, j = 0;
+      bool tie = false;
+      while (j < prep->key_order.size() && !tie) {
+        const Key& k = d.keys[prep->key_order[j]];
+        if (!KeyInVector(k, consonant)) {
+          ++j;
+          continue;
+        }
+        const uint64_t kh = k.hash ^ kKeyVectorSalt;
+        if (i < nt && d.terms[i].hash <= kh) {
+          tie = d.terms[i].hash == kh;
+          out.push_back(term_entry(d.terms[i++]));
+        } else {
+          out.push_back(key_entry(k));
+          ++j;
+        }
+      }
+      if (!tie) {
+        while (i < nt) out.push_back(term_entry(d.terms[i++]));
+        return;
+      }
+      out.clear();  // a term and a key under one hash: the sorted order is the sort's choice
+    }
+  }
   if (with_terms) {
-    for (const Feature& f : d.terms)
-      out.push_back({f.hash, Tf(f.weight, p.term_tf_mode) * df.TermIdf(f.hash, d.lang), false, 0});
+    for (const Feature& f : d.terms) out.push_back(term_entry(f));
     KeepStrongest(out, 0, p.max_terms);
   }
   size_t keys_from = out.size();
-  double mix = with_terms ? p.key_mix : 1.0;
   for (const Key& k : d.keys) {
-    bool is_consonant = k.kind == KeyKind::kConsonant;
-    if (is_consonant != consonant &&
-        (is_consonant || k.kind == KeyKind::kName || k.kind == KeyKind::kInternational)) {
-      continue;
-    }
-    double kind = KindWeight(k.kind, p);
-    if (!with_terms && k.kind == KeyKind::kExonym) kind = p.cross_exonym_weight;
-    double idf = df.KeyIdf(k.hash);
-    double rarity = with_terms || idf_power == 1.0 ? idf : std::pow(idf, idf_power);
-    out.push_back({k.hash ^ 0x5bd1e995ULL, mix * kind * Tf(k.weight, p.key_tf_mode) * rarity,
-                   k.kind != KeyKind::kExonym, idf});
+    if (!KeyInVector(k, consonant)) continue;
+    out.push_back(key_entry(k));
   }
   KeepStrongest(out, keys_from, p.max_keys);
   std::sort(out.begin(), out.end(),
@@ -144,6 +200,13 @@ double DocumentFrequencies::TermIdf(uint64_t hash, std::string_view lang) const 
   auto it = docs_by_lang_.find(std::string(lang));
   return Idf(terms_, hash, it == docs_by_lang_.end() ? 0 : it->second, prior_docs_);
 }
+int64_t DocumentFrequencies::LanguageDocs(std::string_view lang) const {
+  auto it = docs_by_lang_.find(std::string(lang));
+  return it == docs_by_lang_.end() ? 0 : it->second;
+}
+double DocumentFrequencies::TermIdfIn(uint64_t hash, int64_t language_docs) const {
+  return Idf(terms_, hash, language_docs, prior_docs_);
+}
 double DocumentFrequencies::KeyIdf(uint64_t hash) const {
   return Idf(keys_, hash, docs_, prior_docs_);
 }
@@ -160,11 +223,209 @@ double DocSimilarity(const Doc& a, const Doc& b, const DocumentFrequencies& df,
   bool long_texts = params.long_text_tokens > 0 && a.content_tokens >= params.long_text_tokens &&
                     b.content_tokens >= params.long_text_tokens;
   double idf_power = long_texts ? params.cross_idf_power_long : params.cross_idf_power;
-  Vectorize(a, df, params, same, consonant, idf_power, va);
-  Vectorize(b, df, params, same, consonant, idf_power, vb);
+  Vectorize(a, DirectIdf{df, same ? df.LanguageDocs(a.lang) : 0}, params, same, consonant,
+            idf_power, nullptr, va);
+  Vectorize(b, DirectIdf{df, same ? df.LanguageDocs(b.lang) : 0}, params, same, consonant,
+            idf_power, nullptr, vb);
   int shared = 0, specific = 0;
   double cos =
       Cosine(va, vb, params.min_specific_idf,
+             long_texts ? 0.0 : (same ? params.same_overlap_mix : params.cross_overlap_mix),
+             &shared, &specific);
+  if (!same &&
+      (shared < params.min_shared_keys_cross || specific < params.min_specific_keys_cross)) {
+    return 0;
+  }
+  return cos;
+}
+
+SimilarityPrep PrepareSimilarity(const Doc& doc) {
+  SimilarityPrep prep;
+  if (doc.keys.size() > UINT16_MAX) return prep;  // no shortcuts; DocSimilarity's own path
+  auto by_hash = [](const auto& x, const auto& y) { return x.hash < y.hash; };
+  auto strictly_sorted = [&](const auto& v) {
+    return std::adjacent_find(v.begin(), v.end(),
+                              [&](const auto& x, const auto& y) { return !by_hash(x, y); }) ==
+           v.end();
+  };
+  prep.sorted = strictly_sorted(doc.terms) && strictly_sorted(doc.keys);
+  prep.key_order.resize(doc.keys.size());
+  for (size_t i = 0; i < doc.keys.size(); ++i) prep.key_order[i] = static_cast<uint16_t>(i);
+  std::sort(prep.key_order.begin(), prep.key_order.end(), [&](uint16_t x, uint16_t y) {
+    return (doc.keys[x].hash ^ kKeyVectorSalt) < (doc.keys[y].hash ^ kKeyVectorSalt);
+  });
+  return prep;
+}
+
+namespace {
+
+// hash -> IDF for one batch: an open-addressing table emptied in O(1) by a generation stamp.
+// Holds at most the distinct features of one batch; grows by doubling.
+class IdfMemo {
+ public:
+  void Clear() {
+    if (++generation_ == 0) {  // wrapped: forget every stamp
+      for (Slot& s : slots_) s.generation = 0;
+      generation_ = 1;
+    }
+    used_ = 0;
+  }
+  template <class Compute>
+  double Get(uint64_t hash, Compute&& compute) {
+    if ((used_ + 1) * 2 > slots_.size()) Grow();
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = Spread(hash) & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.generation != generation_) {
+        s = Slot{hash, generation_, compute(hash)};
+        ++used_;
+        return s.idf;
+      }
+      if (s.hash == hash) return s.idf;
+    }
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t generation = 0;
+    double idf = 0;
+  };
+  static size_t Spread(uint64_t h) { return static_cast<size_t>((h ^ (h >> 29)) * 0x9e3779b97f4a7c15ULL >> 20); }
+  void Grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(256, old.size() * 2), Slot{});
+    const size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.generation != generation_) continue;
+      size_t i = Spread(s.hash) & mask;
+      while (slots_[i].generation == generation_) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+  std::vector<Slot> slots_;
+  uint32_t generation_ = 1;
+  size_t used_ = 0;
+};
+
+// IDFs through the batch's memo (the same values as DirectIdf).
+struct MemoIdf {
+  const DocumentFrequencies& df;
+  int64_t language_docs;
+  IdfMemo& terms;
+  IdfMemo& keys;
+  double Term(uint64_t h) const {
+    return terms.Get(h, [&](uint64_t x) { return df.TermIdfIn(x, language_docs); });
+  }
+  double Key(uint64_t h) const {
+    return keys.Get(h, [&](uint64_t x) { return df.KeyIdf(x); });
+  }
+};
+
+}  // namespace
+
+struct SimilarityBatch::Impl {
+  const DocumentFrequencies& df;
+  const SimilarityParams& params;
+  const Doc* a = nullptr;
+  const SimilarityPrep* a_prep = nullptr;
+  int64_t a_language_docs = 0;
+  // a's vectors: [0..1] same language (by consonant), [2..5] keys only (consonant, long).
+  std::vector<Weighted> a_vectors[6];
+  bool a_built[6] = {};
+  std::vector<uint64_t> a_hashes;  // every hash a's same-language vectors can hold, sorted
+  std::vector<Weighted> b_vector;
+  IdfMemo term_idf, key_idf;
+
+  Impl(const DocumentFrequencies& f, const SimilarityParams& p) : df(f), params(p) {}
+};
+
+SimilarityBatch::SimilarityBatch(const DocumentFrequencies& df, const SimilarityParams& params)
+    : impl_(std::make_unique<Impl>(df, params)) {}
+SimilarityBatch::~SimilarityBatch() = default;
+
+void SimilarityBatch::Begin(const Doc& a, const SimilarityPrep& prep) {
+  Impl& m = *impl_;
+  m.a = &a;
+  m.a_prep = &prep;
+  m.a_language_docs = m.df.LanguageDocs(a.lang);
+  for (bool& b : m.a_built) b = false;
+  m.term_idf.Clear();
+  m.key_idf.Clear();
+  m.a_hashes.clear();
+  for (const Feature& f : a.terms) m.a_hashes.push_back(f.hash);
+  for (const Key& k : a.keys) m.a_hashes.push_back(k.hash ^ kKeyVectorSalt);
+  std::sort(m.a_hashes.begin(), m.a_hashes.end());
+}
+
+namespace {
+
+// Common hashes of two sorted sequences, counting up to `enough`.
+template <class A, class B, class HashA, class HashB>
+int CountCommon(const A& a, const B& b, HashA ha, HashB hb, int enough) {
+  int n = 0;
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size() && n < enough) {
+    uint64_t x = ha(a[i]), y = hb(b[j]);
+    if (x < y) {
+      ++i;
+    } else if (y < x) {
+      ++j;
+    } else {
+      ++n;
+      ++i;
+      ++j;
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+double SimilarityBatch::Score(const Doc& b, const SimilarityPrep& prep) {
+  Impl& m = *impl_;
+  const Doc& a = *m.a;
+  const SimilarityParams& params = m.params;
+  bool same = a.lang == b.lang;
+  bool consonant = a.abjad || b.abjad;
+  bool long_texts = params.long_text_tokens > 0 && a.content_tokens >= params.long_text_tokens &&
+                    b.content_tokens >= params.long_text_tokens;
+  double idf_power = long_texts ? params.cross_idf_power_long : params.cross_idf_power;
+
+  // Shortcuts, exact: the entries both vectors hold are at most the hashes both documents
+  // have. No common entry makes the dot product, and so the similarity, 0; across languages,
+  // fewer shared keys than min_shared_keys_cross make DocSimilarity return 0.
+  if (m.a_prep->sorted && prep.sorted) {
+    auto key_hash = [](const Key& k) { return k.hash; };
+    if (same) {
+      auto self = [](uint64_t h) { return h; };
+      auto term_hash = [](const Feature& f) { return f.hash; };
+      auto salted = [&](uint16_t i) { return b.keys[i].hash ^ kKeyVectorSalt; };
+      if (CountCommon(m.a_hashes, b.terms, self, term_hash, 1) == 0 &&
+          CountCommon(m.a_hashes, prep.key_order, self, salted, 1) == 0) {
+        return 0;
+      }
+    } else if (params.min_shared_keys_cross > 0 &&
+               CountCommon(a.keys, b.keys, key_hash, key_hash, params.min_shared_keys_cross) <
+                   params.min_shared_keys_cross) {
+      return 0;
+    }
+  }
+
+  const size_t variant =
+      same ? (consonant ? 1 : 0) : 2 + (consonant ? 2 : 0) + (long_texts ? 1 : 0);
+  std::vector<Weighted>& va = m.a_vectors[variant];
+  if (!m.a_built[variant]) {
+    Vectorize(a, MemoIdf{m.df, m.a_language_docs, m.term_idf, m.key_idf}, params, same,
+              consonant, idf_power, m.a_prep, va);
+    m.a_built[variant] = true;
+  }
+  // Terms enter only same-language vectors, so b's terms count against a's language.
+  Vectorize(b, MemoIdf{m.df, m.a_language_docs, m.term_idf, m.key_idf}, params, same, consonant,
+            idf_power, &prep, m.b_vector);
+  int shared = 0, specific = 0;
+  double cos =
+      Cosine(va, m.b_vector, params.min_specific_idf,
              long_texts ? 0.0 : (same ? params.same_overlap_mix : params.cross_overlap_mix),
              &shared, &specific);
   if (!same &&

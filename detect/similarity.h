@@ -10,9 +10,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "detect/doc.h"
 
@@ -31,6 +33,10 @@ class DocumentFrequencies {
   [[nodiscard]] double KeyIdf(uint64_t hash) const;
   [[nodiscard]] int64_t documents() const { return docs_; }
   [[nodiscard]] int64_t KeyDf(uint64_t hash) const;
+  // Documents of one language in the window (the N of TermIdf), and TermIdf against a count
+  // looked up once: TermIdfIn(h, LanguageDocs(lang)) == TermIdf(h, lang), bit for bit.
+  [[nodiscard]] int64_t LanguageDocs(std::string_view lang) const;
+  [[nodiscard]] double TermIdfIn(uint64_t hash, int64_t language_docs) const;
   [[nodiscard]] size_t size() const { return terms_.size() + keys_.size(); }
 
  private:
@@ -74,6 +80,42 @@ struct SimilarityParams {
 // Similarity of two documents in [0, 1] (symmetric).
 [[nodiscard]] double DocSimilarity(const Doc& a, const Doc& b, const DocumentFrequencies& df,
                                    const SimilarityParams& params);
+
+// What DocSimilarity needs of a document beyond the Doc, computed once per document: the
+// order of its keys in the similarity vector (by the hash the vector files them under) and
+// whether its terms and keys are sorted by hash (the analyzer sorts them; the shortcuts of
+// SimilarityBatch rely on it and are skipped otherwise). Plain value; about 2 bytes per key.
+struct SimilarityPrep {
+  std::vector<uint16_t> key_order;
+  bool sorted = false;
+};
+[[nodiscard]] SimilarityPrep PrepareSimilarity(const Doc& doc);
+
+// SimilarityBatch: DocSimilarity of one document against many, as the clusterer scores a new
+// document against its candidates. Score(b) returns exactly DocSimilarity(a, b, df, params),
+// bit for bit, but builds a's vectors once per batch, looks every IDF up once per batch,
+// merges instead of sorting, and returns 0 without building b's vector when the two documents
+// share too few features for anything else (no feature at all in one language, fewer than
+// min_shared_keys_cross keys across languages).
+// Threading: not thread-safe; one owner. Ownership: keeps references to df and params (both
+// must outlive it) and, between Begin() and the next Begin(), to a and its prep. df must not
+// change between Begin() and the last Score() of the batch.
+class SimilarityBatch {
+ public:
+  SimilarityBatch(const DocumentFrequencies& df, const SimilarityParams& params);
+  ~SimilarityBatch();
+  SimilarityBatch(const SimilarityBatch&) = delete;
+  SimilarityBatch& operator=(const SimilarityBatch&) = delete;
+
+  // Starts a batch for document a (prep = PrepareSimilarity(a)).
+  void Begin(const Doc& a, const SimilarityPrep& prep);
+  // DocSimilarity(a, b, df, params) for the current batch's a (prep = PrepareSimilarity(b)).
+  [[nodiscard]] double Score(const Doc& b, const SimilarityPrep& prep);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Jaccard similarity of the two documents' word 4-gram shingles, in [0, 1].
 [[nodiscard]] double ShingleJaccard(const Doc& a, const Doc& b);
