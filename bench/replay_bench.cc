@@ -11,7 +11,8 @@
 // digests mean identical clustering, e.g. before and after an optimisation.
 //
 // Usage: replay_bench [--window-docs 10000,100000,1000000] [--docs 20000] [--fill N]
-//                     [--modes 1,2] [--seed 42] [--shared-dir DIR]
+//                     [--modes 1,2] [--seed 42] [--shared-dir DIR] [--print N]
+// (--print N writes the first N generated items to stderr.)
 #include <malloc.h>
 #include <time.h>
 
@@ -232,6 +233,7 @@ int main(int argc, char** argv) {
   size_t docs = 20000;
   long long fill_override = -1;
   uint64_t seed = 42;
+  size_t print = 0;  // items written to stderr (for inspection), per window size
   std::string shared = SHARED_DIR_DEFAULT;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -251,6 +253,8 @@ int main(int argc, char** argv) {
       modes = ParseList(v);
     } else if (a == "--seed") {
       seed = std::strtoull(v, nullptr, 10);
+    } else if (a == "--print") {
+      print = std::strtoull(v, nullptr, 10);
     } else if (a == "--shared-dir") {
       shared = v;
     } else {
@@ -280,6 +284,11 @@ int main(int argc, char** argv) {
     const std::vector<Item> items = corpus->Generate(fill + docs);
     std::fprintf(stderr, "window %zu: %zu items generated (vocabulary %s)\n", w, items.size(),
                  corpus->Describe().c_str());
+    for (size_t k = 0; k < print && k < items.size(); ++k) {
+      std::fprintf(stderr, "%lld [%s] %s | %s | %s\n", static_cast<long long>(items[k].published_ms),
+                   items[k].lang_hint.c_str(), items[k].source.c_str(), items[k].title.c_str(),
+                   items[k].text.c_str());
+    }
     for (size_t m : modes) {
       if (m != 1 && m != 2) continue;
       Figures f = m == 1 ? RunOneThread(items, fill) : RunPipeline(items, fill);

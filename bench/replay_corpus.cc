@@ -148,6 +148,36 @@ std::vector<std::string> UkrainianWords() {
   return out;
 }
 
+// Splits a word into its code points (as UTF-8 pieces).
+std::vector<std::string_view> CodePoints(std::string_view w) {
+  std::vector<std::string_view> out;
+  for (size_t i = 0; i < w.size();) {
+    size_t at = i;
+    Decode(w, &i);
+    out.push_back(w.substr(at, i - at));
+  }
+  return out;
+}
+
+// Appends pseudo-words (first half of one real word + second half of another) until words
+// holds `size` distinct words; real words keep the top ranks.
+void ExtendVocabulary(std::vector<std::string>& words, size_t size, uint64_t seed) {
+  const size_t real = words.size();
+  if (real < 2 || size <= real) return;
+  std::unordered_map<std::string, bool> seen;
+  for (const std::string& w : words) seen.emplace(w, true);
+  Rng rng(seed);
+  for (size_t tries = 0; words.size() < size && tries < size * 20; ++tries) {
+    auto a = CodePoints(words[rng.Below(real)]);
+    auto b = CodePoints(words[rng.Below(real)]);
+    if (a.size() < 3 || b.size() < 3) continue;
+    std::string w;
+    for (size_t k = 0; k < (a.size() + 1) / 2; ++k) w += a[k];
+    for (size_t k = b.size() / 2; k < b.size(); ++k) w += b[k];
+    if (seen.emplace(w, true).second) words.push_back(std::move(w));
+  }
+}
+
 // --- Names in three scripts --------------------------------------------------------------
 
 constexpr std::string_view kConsonants = "bdgklmnprstvz";
@@ -259,6 +289,7 @@ Result<ReplayCorpus> ReplayCorpus::Load(const std::vector<std::string>& jsonl_pa
       }
     }
     if (l.words.size() < kFunctionWords + 20) continue;  // too little text for this language
+    ExtendVocabulary(l.words, options.vocabulary, Mix(options.seed, 3 + c.langs_.size()));
     l.cdf = ZipfCdf(l.words.size(), 1.0);
     c.langs_.push_back(std::move(l));
   }

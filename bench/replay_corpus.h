@@ -11,6 +11,8 @@
 // The vocabulary of each language is read at run time from the shared evaluation sets
 // (JSONL records with lang/title/text or lang1/text1/lang2/text2); Ukrainian, absent from
 // them, uses a small built-in word list. Nothing of those texts is stored in the project.
+// The rarer ranks of each vocabulary are pseudo-words made of the halves of two real words
+// (see CorpusOptions::vocabulary), so that the stream has a realistic long tail.
 //
 // Threading: a ReplayCorpus is a plain value once built; Generate() is const and may run on
 // any thread. Errors: Load() returns kNotFound when no vocabulary file can be read and
@@ -36,6 +38,10 @@ struct CorpusOptions {
   double syndicated_share = 0.05;           // verbatim copies of an earlier item of the event
   double new_event_share = 0.08;            // non-single items that open a new event
   double empty_text_share = 0.3;            // headline-only items (as many feeds publish)
+  // Words per language the Zipf law ranges over. The shared sets hold a few thousand distinct
+  // words per language at most, while a day of news uses far more (Heaps' law); ranks beyond
+  // the real words are pseudo-words joined from the halves of two real ones.
+  size_t vocabulary = 50000;
 };
 
 class ReplayCorpus {

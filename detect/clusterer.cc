@@ -73,6 +73,12 @@ void Clusterer::SlotCounts::Add(uint32_t slot, int n) {
   }
 }
 
+Clusterer::Entry* Clusterer::Find(uint32_t slot) {
+  uint32_t i = slot - first_slot_;  // wraps for slots below first_slot_: out of range
+  if (i >= docs_.size() || docs_[i].doc == nullptr) return nullptr;
+  return &docs_[i];
+}
+
 void Clusterer::Index(uint32_t slot, const Doc& doc) {
   for (const Feature& f : doc.terms) postings_[f.hash].slots.push_back(slot);
   for (const Key& k : doc.keys) postings_[k.hash ^ kKeySalt].slots.push_back(slot);
@@ -122,7 +128,7 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
   if (params_.use_sketch_index && !d.signature.empty()) {
     index_->Query(d.signature, &sketch_ids_);
     for (uint64_t id : sketch_ids_) {
-      if (docs_.count(static_cast<uint32_t>(id))) shared_.Add(static_cast<uint32_t>(id), 1);
+      if (Find(static_cast<uint32_t>(id)) != nullptr) shared_.Add(static_cast<uint32_t>(id), 1);
     }
   }
   // The candidate set does not depend on the order of `cands`: all of them, or the first
@@ -143,14 +149,14 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
   SimilarityPrep prep = PrepareSimilarity(d);
   batch_.Begin(d, prep);
   std::unordered_map<StoryId, std::vector<std::pair<double, double>>> by_story;  // ratio, sim
-  for (const auto& [n, slot] : cands) by_story.try_emplace(docs_.at(slot).story);
+  for (const auto& [n, slot] : cands) by_story.try_emplace(Find(slot)->story);
   for (auto& [story, scores] : by_story) {
     const std::vector<uint32_t>& members = stories_.at(story).members;
     size_t first = members.size() > params_.max_members_scored
                        ? members.size() - params_.max_members_scored
                        : 0;
     for (size_t mi = first; mi < members.size(); ++mi) {
-      const Entry& e = docs_.at(members[mi]);
+      const Entry& e = *Find(members[mi]);
       const Doc& other = *e.doc;
       double s = batch_.Score(other, e.prep) *
                  Decay(d.published_ms, other.published_ms, other.lang != d.lang);
@@ -205,7 +211,7 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
     // Syndication: a near-identical copy of a document already in the story.
     StoryState& st = stories_.at(best_story);
     for (uint32_t m : st.members) {
-      if (ShingleJaccard(d, *docs_.at(m).doc) >= params_.syndication_jaccard) {
+      if (ShingleJaccard(d, *Find(m)->doc) >= params_.syndication_jaccard) {
         a.syndicated = true;
         break;
       }
@@ -248,7 +254,9 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
   Refresh(st);
   st.members.push_back(slot);
 
-  docs_.emplace(slot, Entry{doc, std::move(prep), a.story, a.syndicated});
+  if (docs_.empty()) first_slot_ = slot;
+  docs_.push_back(Entry{doc, std::move(prep), a.story, a.syndicated});
+  ++live_docs_;
   by_time_.emplace(d.published_ms, slot);
   Index(slot, d);
   if (!d.signature.empty()) index_->Insert(slot, d.signature, d.published_ms);
@@ -275,18 +283,23 @@ void Clusterer::ExpireBefore(int64_t cutoff_ms) {
   while (!by_time_.empty() && by_time_.begin()->first < cutoff_ms) {
     uint32_t slot = by_time_.begin()->second;
     by_time_.erase(by_time_.begin());
-    auto it = docs_.find(slot);
-    if (it == docs_.end()) continue;
-    const Doc& d = *it->second.doc;
+    Entry* it = Find(slot);
+    if (it == nullptr) continue;
+    const Doc& d = *it->doc;
     Unindex(slot, d);
     df_.Remove(d);
-    auto st = stories_.find(it->second.story);
+    auto st = stories_.find(it->story);
     if (st != stories_.end()) {
       auto& m = st->second.members;
       m.erase(std::remove(m.begin(), m.end(), slot), m.end());
       if (m.empty()) stories_.erase(st);
     }
-    docs_.erase(it);
+    *it = Entry{};
+    --live_docs_;
+    while (!docs_.empty() && docs_.front().doc == nullptr) {
+      docs_.pop_front();
+      ++first_slot_;
+    }
   }
 }
 

@@ -10,6 +10,7 @@
 // Keeps streaming document frequencies over the window. Not thread-safe: one owner.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -68,7 +69,7 @@ class Clusterer {
 
   // Document frequencies over the window (eval-pairs adds its corpus through these).
   DocumentFrequencies& frequencies() { return df_; }
-  [[nodiscard]] size_t documents() const { return docs_.size(); }
+  [[nodiscard]] size_t documents() const { return live_docs_; }
   // The sketch index's memory (signatures and postings) and whole slices it expired.
   [[nodiscard]] size_t index_bytes() const { return index_ ? index_->Bytes() : 0; }
   [[nodiscard]] uint64_t index_evictions() const { return index_ ? index_->Evictions() : 0; }
@@ -117,6 +118,8 @@ class Clusterer {
   void Unindex(uint32_t slot, const Doc& doc);
   void Refresh(StoryState& s) const;
   void DropFromPosting(uint64_t feature, uint32_t slot);
+  // The entry of a document in the window; nullptr for an expired or unknown slot.
+  Entry* Find(uint32_t slot);
 
   // Constant after construction.
   const ClusterParams params_;
@@ -126,7 +129,12 @@ class Clusterer {
   DocumentFrequencies df_;
   uint32_t next_slot_ = 0;
   StoryId next_story_ = 1;
-  std::unordered_map<uint32_t, Entry> docs_;
+  // Entries by slot: docs_[slot - first_slot_]. Slots are handed out in increasing order and
+  // mostly expire in that order; an expired entry keeps its place (doc == nullptr) until
+  // every older one has expired too.
+  std::deque<Entry> docs_;
+  uint32_t first_slot_ = 0;
+  size_t live_docs_ = 0;
   std::multimap<int64_t, uint32_t> by_time_;
   std::unordered_map<uint64_t, Posting> postings_;
   std::map<StoryId, StoryState> stories_;

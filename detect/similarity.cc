@@ -8,9 +8,8 @@ namespace babelwatch::detect {
 
 namespace {
 
-double Idf(const std::unordered_map<uint64_t, int32_t>& map, uint64_t h, int64_t n, double prior) {
-  auto it = map.find(h);
-  double df = it == map.end() ? 0 : it->second;
+double Idf(const CountTable& table, uint64_t h, int64_t n, double prior) {
+  double df = table.Get(h);
   return std::max(0.0, std::log((static_cast<double>(n) + prior + 1.0) / (df + 0.5)));
 }
 
@@ -175,25 +174,86 @@ double Cosine(const std::vector<Weighted>& a, const std::vector<Weighted>& b, do
 
 }  // namespace
 
+size_t CountTable::Home(uint64_t hash) const {
+  return static_cast<size_t>((hash ^ (hash >> 31)) * 0x9e3779b97f4a7c15ULL >> 7) &
+         (slots_.size() - 1);
+}
+
+int32_t CountTable::Get(uint64_t hash) const {
+  if (size_ == 0) return 0;
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = Home(hash);; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.count == 0) return 0;
+    if (s.hash == hash) return s.count;
+  }
+}
+
+void CountTable::Resize(size_t capacity) {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(capacity, Slot{});
+  const size_t mask = capacity - 1;
+  for (const Slot& s : old) {
+    if (s.count == 0) continue;
+    size_t i = Home(s.hash);
+    while (slots_[i].count != 0) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+}
+
+void CountTable::Increment(uint64_t hash) {
+  if ((size_ + 1) * 2 > slots_.size()) Resize(std::max<size_t>(64, slots_.size() * 2));
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = Home(hash);; i = (i + 1) & mask) {
+    Slot& s = slots_[i];
+    if (s.count == 0) {
+      s = Slot{hash, 1};
+      ++size_;
+      return;
+    }
+    if (s.hash == hash) {
+      ++s.count;
+      return;
+    }
+  }
+}
+
+void CountTable::Decrement(uint64_t hash) {
+  if (size_ == 0) return;
+  const size_t mask = slots_.size() - 1;
+  size_t i = Home(hash);
+  for (;; i = (i + 1) & mask) {
+    if (slots_[i].count == 0) return;  // absent
+    if (slots_[i].hash == hash) break;
+  }
+  if (--slots_[i].count > 0) return;
+  // Backward-shift deletion: pull later entries of the probe run into the hole unless their
+  // home lies cyclically in (hole, their position].
+  for (size_t j = (i + 1) & mask; slots_[j].count != 0; j = (j + 1) & mask) {
+    size_t home = Home(slots_[j].hash);
+    bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+    if (stays) continue;
+    slots_[i] = slots_[j];
+    i = j;
+  }
+  slots_[i] = Slot{};
+  --size_;
+  if (slots_.size() > 64 && size_ * 8 < slots_.size()) Resize(slots_.size() / 2);
+}
+
 void DocumentFrequencies::Add(const Doc& doc) {
   ++docs_;
   ++docs_by_lang_[doc.lang];
-  for (const Feature& f : doc.terms) ++terms_[f.hash];
-  for (const Key& k : doc.keys) ++keys_[k.hash];
+  for (const Feature& f : doc.terms) terms_.Increment(f.hash);
+  for (const Key& k : doc.keys) keys_.Increment(k.hash);
 }
 
 void DocumentFrequencies::Remove(const Doc& doc) {
   --docs_;
   auto lang = docs_by_lang_.find(doc.lang);
   if (lang != docs_by_lang_.end() && --lang->second <= 0) docs_by_lang_.erase(lang);
-  for (const Feature& f : doc.terms) {
-    auto it = terms_.find(f.hash);
-    if (it != terms_.end() && --it->second <= 0) terms_.erase(it);
-  }
-  for (const Key& k : doc.keys) {
-    auto it = keys_.find(k.hash);
-    if (it != keys_.end() && --it->second <= 0) keys_.erase(it);
-  }
+  for (const Feature& f : doc.terms) terms_.Decrement(f.hash);
+  for (const Key& k : doc.keys) keys_.Decrement(k.hash);
 }
 
 double DocumentFrequencies::TermIdf(uint64_t hash, std::string_view lang) const {
@@ -211,8 +271,7 @@ double DocumentFrequencies::KeyIdf(uint64_t hash) const {
   return Idf(keys_, hash, docs_, prior_docs_);
 }
 int64_t DocumentFrequencies::KeyDf(uint64_t hash) const {
-  auto it = keys_.find(hash);
-  return it == keys_.end() ? 0 : it->second;
+  return keys_.Get(hash);
 }
 
 double DocSimilarity(const Doc& a, const Doc& b, const DocumentFrequencies& df,

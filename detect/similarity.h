@@ -20,6 +20,27 @@
 
 namespace babelwatch::detect {
 
+// CountTable: feature hash -> count (> 0), open addressing with linear probing and
+// backward-shift deletion: one probe sequence in one array per lookup. Grows at half full,
+// shrinks below one eighth, so its memory follows the window. Not thread-safe.
+class CountTable {
+ public:
+  [[nodiscard]] int32_t Get(uint64_t hash) const;
+  void Increment(uint64_t hash);
+  void Decrement(uint64_t hash);  // erases the hash when its count reaches 0
+  [[nodiscard]] size_t size() const { return size_; }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    int32_t count = 0;  // 0 = empty
+  };
+  [[nodiscard]] size_t Home(uint64_t hash) const;
+  void Resize(size_t capacity);
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+};
+
 class DocumentFrequencies {
  public:
   // prior_docs: pseudo-documents in which no feature occurs, so a cold start (a handful of
@@ -40,8 +61,8 @@ class DocumentFrequencies {
   [[nodiscard]] size_t size() const { return terms_.size() + keys_.size(); }
 
  private:
-  std::unordered_map<uint64_t, int32_t> terms_;
-  std::unordered_map<uint64_t, int32_t> keys_;
+  CountTable terms_;
+  CountTable keys_;
   std::unordered_map<std::string, int64_t> docs_by_lang_;
   int64_t docs_ = 0;
   double prior_docs_;
