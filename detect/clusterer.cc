@@ -172,7 +172,11 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
       if (has_lang || st.members.size() < 2) continue;
       Doc centroid;
       centroid.lang = "\x1f";  // never equal to a language: keys-only comparison
-      for (const auto& [h, k] : st.centroid) centroid.keys.push_back(k);
+      // The similarity reads no key text: copy hash, weight and kind only.
+      centroid.keys.reserve(st.centroid.size());
+      for (const auto& [h, k] : st.centroid) {
+        centroid.keys.push_back(Key{k.hash, k.weight, k.kind, std::string()});
+      }
       std::sort(centroid.keys.begin(), centroid.keys.end(),
                 [](const Key& x, const Key& y) { return x.hash < y.hash; });
       double s = batch_.Score(centroid, PrepareSimilarity(centroid)) *
@@ -313,6 +317,8 @@ std::vector<StorySummary> Clusterer::Summaries() const {
   std::vector<StorySummary> out;
   out.reserve(stories_.size());
   for (const auto& [id, s] : stories_) out.push_back(s.summary);
+  std::sort(out.begin(), out.end(),
+            [](const StorySummary& a, const StorySummary& b) { return a.id < b.id; });
   return out;
 }
 

@@ -137,7 +137,7 @@ class Clusterer {
   size_t live_docs_ = 0;
   std::multimap<int64_t, uint32_t> by_time_;
   std::unordered_map<uint64_t, Posting> postings_;
-  std::map<StoryId, StoryState> stories_;
+  std::unordered_map<StoryId, StoryState> stories_;  // Summaries() sorts by id
   // Scratch reused by Add (kept to avoid allocating per document).
   SimilarityBatch batch_;
   SlotCounts shared_;
