@@ -148,28 +148,32 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
   // member order, and ties between stories go to the lower id.
   SimilarityPrep prep = PrepareSimilarity(d);
   batch_.Begin(d, prep);
-  std::unordered_map<StoryId, std::vector<std::pair<double, double>>> by_story;  // ratio, sim
+  //
+  // A story is chosen only if its score (a mean of member ratios, each of them s / threshold)
+  // reaches 1, so only if one member or the centroid reaches 1. Each story's members are
+  // first bounded (SimilarityBatch::UpperBound, exact shared part); a story none of whose
+  // members can reach 1 is left out without computing its exact scores, which cannot change
+  // the choice (the best story counts only when its score reaches 1).
+  struct Scored {
+    std::vector<std::pair<double, double>> scores;  // ratio, sim
+    bool possible = false;
+  };
+  std::unordered_map<StoryId, Scored> by_story;
   for (const auto& [n, slot] : cands) by_story.try_emplace(Find(slot)->story);
-  for (auto& [story, scores] : by_story) {
-    const std::vector<uint32_t>& members = stories_.at(story).members;
+  constexpr double kMargin = 1e-9;  // bounds are compared with room for rounding
+  for (auto& [story, scored] : by_story) {
+    const StoryState& st = stories_.at(story);
+    const std::vector<uint32_t>& members = st.members;
     size_t first = members.size() > params_.max_members_scored
                        ? members.size() - params_.max_members_scored
                        : 0;
-    for (size_t mi = first; mi < members.size(); ++mi) {
-      const Entry& e = *Find(members[mi]);
-      const Doc& other = *e.doc;
-      double s = batch_.Score(other, e.prep) *
-                 Decay(d.published_ms, other.published_ms, other.lang != d.lang);
-      double th = other.lang == d.lang ? params_.same_threshold : params_.cross_threshold;
-      scores.emplace_back(th > 0 ? s / th : 0, s);
-    }
-  }
-  if (params_.use_centroid && params_.cross_threshold > 0) {
-    for (auto& [story, scores] : by_story) {
-      const StoryState& st = stories_.at(story);
-      bool has_lang = std::any_of(st.summary.languages.begin(), st.summary.languages.end(),
-                                  [&](const StoryLanguage& l) { return l.lang == d.lang; });
-      if (has_lang || st.members.size() < 2) continue;
+    // The centroid: a document in a language new to the story against the story's keys.
+    bool use_centroid = false;
+    double centroid_s = 0, centroid_ratio = 0;
+    if (params_.use_centroid && params_.cross_threshold > 0 && members.size() >= 2 &&
+        std::none_of(st.summary.languages.begin(), st.summary.languages.end(),
+                     [&](const StoryLanguage& l) { return l.lang == d.lang; })) {
+      use_centroid = true;
       Doc centroid;
       centroid.lang = "\x1f";  // never equal to a language: keys-only comparison
       // The similarity reads no key text: copy hash, weight and kind only.
@@ -179,18 +183,41 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
       }
       std::sort(centroid.keys.begin(), centroid.keys.end(),
                 [](const Key& x, const Key& y) { return x.hash < y.hash; });
-      double s = batch_.Score(centroid, PrepareSimilarity(centroid)) *
-                 Decay(d.published_ms, st.summary.last_seen_ms, true);
-      double ratio = s / params_.cross_threshold;
+      centroid_s = batch_.Score(centroid, PrepareSimilarity(centroid)) *
+                   Decay(d.published_ms, st.summary.last_seen_ms, true);
+      centroid_ratio = centroid_s / params_.cross_threshold;
+      scored.possible = centroid_ratio >= 1 - kMargin;
+    }
+    for (size_t mi = first; mi < members.size() && !scored.possible; ++mi) {
+      const Entry& e = *Find(members[mi]);
+      const Doc& other = *e.doc;
+      double th = other.lang == d.lang ? params_.same_threshold : params_.cross_threshold;
+      if (th <= 0) continue;  // ratio 0
+      double bound = batch_.UpperBound(other, e.prep) *
+                     Decay(d.published_ms, other.published_ms, other.lang != d.lang);
+      scored.possible = bound / th >= 1 - kMargin;
+    }
+    if (!scored.possible) continue;
+    for (size_t mi = first; mi < members.size(); ++mi) {
+      const Entry& e = *Find(members[mi]);
+      const Doc& other = *e.doc;
+      double s = batch_.Score(other, e.prep) *
+                 Decay(d.published_ms, other.published_ms, other.lang != d.lang);
+      double th = other.lang == d.lang ? params_.same_threshold : params_.cross_threshold;
+      scored.scores.emplace_back(th > 0 ? s / th : 0, s);
+    }
+    if (use_centroid) {
       // Counts as link_k matches, so it can carry the story's mean on its own.
       for (size_t k = 0; k < std::max<size_t>(params_.link_k, 1); ++k) {
-        scores.emplace_back(ratio, s);
+        scored.scores.emplace_back(centroid_ratio, centroid_s);
       }
     }
   }
   StoryId best_story = 0;
   double best_ratio = 0, best_sim = 0;
-  for (auto& [story, scores] : by_story) {
+  for (auto& [story, scored] : by_story) {
+    if (!scored.possible) continue;  // its score is below 1
+    auto& scores = scored.scores;
     size_t k = std::min(std::max<size_t>(params_.link_k, 1), scores.size());
     std::partial_sort(scores.begin(), scores.begin() + static_cast<long>(k), scores.end(),
                       [](const auto& x, const auto& y) { return x.first > y.first; });

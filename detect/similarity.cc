@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 namespace babelwatch::detect {
@@ -392,9 +393,14 @@ struct SimilarityBatch::Impl {
   // a's vectors: [0..1] same language (by consonant), [2..5] keys only (consonant, long).
   std::vector<Weighted> a_vectors[6];
   bool a_built[6] = {};
+  bool a_unique[6] = {};  // the vector's hashes are distinct
   std::vector<uint64_t> a_hashes;  // every hash a's same-language vectors can hold, sorted
   std::vector<Weighted> b_vector;
   IdfMemo term_idf, key_idf;
+
+  // a's vector for one kind of comparison, built on first use in the batch.
+  const std::vector<Weighted>& AVector(bool same, bool consonant, bool long_texts,
+                                       double idf_power);
 
   Impl(const DocumentFrequencies& f, const SimilarityParams& p) : df(f), params(p) {}
 };
@@ -409,6 +415,7 @@ void SimilarityBatch::Begin(const Doc& a, const SimilarityPrep& prep) {
   m.a_prep = &prep;
   m.a_language_docs = m.df.LanguageDocs(a.lang);
   for (bool& b : m.a_built) b = false;
+  for (bool& b : m.a_unique) b = false;
   m.term_idf.Clear();
   m.key_idf.Clear();
   m.a_hashes.clear();
@@ -441,6 +448,119 @@ int CountCommon(const A& a, const B& b, HashA ha, HashB hb, int enough) {
 
 }  // namespace
 
+const std::vector<Weighted>& SimilarityBatch::Impl::AVector(bool same, bool consonant,
+                                                             bool long_texts, double idf_power) {
+  const size_t variant =
+      same ? (consonant ? 1 : 0) : 2 + (consonant ? 2 : 0) + (long_texts ? 1 : 0);
+  std::vector<Weighted>& va = a_vectors[variant];
+  if (!a_built[variant]) {
+    Vectorize(*a, MemoIdf{df, a_language_docs, term_idf, key_idf}, params, same, consonant,
+              idf_power, a_prep, va);
+    a_built[variant] = true;
+    a_unique[variant] = std::adjacent_find(va.begin(), va.end(), [](const auto& x, const auto& y) {
+                          return x.hash == y.hash;
+                        }) == va.end();
+  }
+  return va;
+}
+
+double SimilarityBatch::UpperBound(const Doc& b, const SimilarityPrep& prep) {
+  constexpr double kUnbounded = std::numeric_limits<double>::infinity();
+  Impl& m = *impl_;
+  const Doc& a = *m.a;
+  const SimilarityParams& p = m.params;
+  if (!m.a_prep->sorted || !prep.sorted || prep.key_order.size() != b.keys.size()) {
+    return kUnbounded;
+  }
+  const bool same = a.lang == b.lang;
+  const bool consonant = a.abjad || b.abjad;
+  const bool long_texts = p.long_text_tokens > 0 && a.content_tokens >= p.long_text_tokens &&
+                          b.content_tokens >= p.long_text_tokens;
+  const double idf_power = long_texts ? p.cross_idf_power_long : p.cross_idf_power;
+  const bool with_terms = same;
+  // b's vector must hold all of b's entries (no trimming) for the bound below.
+  if (with_terms && p.max_terms != 0 && b.terms.size() > p.max_terms) return kUnbounded;
+  if (p.max_keys != 0) {
+    size_t keys = 0;
+    for (const Key& k : b.keys) keys += KeyInVector(k, consonant) ? 1 : 0;
+    if (keys > p.max_keys) return kUnbounded;
+  }
+  const size_t variant_index =
+      same ? (consonant ? 1 : 0) : 2 + (consonant ? 2 : 0) + (long_texts ? 1 : 0);
+  const std::vector<Weighted>& va = m.AVector(same, consonant, long_texts, idf_power);
+  if (!m.a_unique[variant_index]) return kUnbounded;
+
+  // Walk b's vector entries in hash order (terms merged with keys, as Vectorize files them)
+  // and weigh only those a also holds: the exact dot product, and the part of b's squared
+  // norm that the shared entries make up (a lower bound of the whole).
+  const MemoIdf idfs{m.df, m.a_language_docs, m.term_idf, m.key_idf};
+  const double mix = with_terms ? p.key_mix : 1.0;
+  double dot = 0, nb_shared = 0;
+  int shared = 0, specific = 0;
+  size_t ia = 0;
+  auto meet = [&](uint64_t h, auto weigh) {
+    while (ia < va.size() && va[ia].hash < h) ++ia;
+    if (ia == va.size() || va[ia].hash != h) return;
+    const Weighted w = weigh();
+    dot += va[ia].w * w.w;
+    nb_shared += w.w * w.w;
+    if (va[ia].w > 0 && w.w > 0) {
+      ++shared;
+      if (va[ia].specific && va[ia].idf >= p.min_specific_idf) ++specific;
+    }
+    ++ia;
+  };
+  const size_t nt = with_terms ? b.terms.size() : 0;
+  size_t i = 0;
+  uint64_t last = 0;
+  bool first = true;
+  auto order = [&](uint64_t h) {  // b's hashes must be distinct, as in the exact vector
+    bool ok = first || h > last;
+    first = false;
+    last = h;
+    return ok;
+  };
+  auto term = [&](const Feature& f) {
+    return [&f, &p, &idfs] {
+      return Weighted{f.hash, Tf(f.weight, p.term_tf_mode) * idfs.Term(f.hash), false, 0};
+    };
+  };
+  for (uint16_t j : prep.key_order) {
+    const Key& k = b.keys[j];
+    if (!KeyInVector(k, consonant)) continue;
+    const uint64_t kh = k.hash ^ kKeyVectorSalt;
+    for (; i < nt && b.terms[i].hash <= kh; ++i) {
+      if (!order(b.terms[i].hash)) return kUnbounded;
+      meet(b.terms[i].hash, term(b.terms[i]));
+    }
+    if (!order(kh)) return kUnbounded;
+    meet(kh, [&] {
+      double kind = KindWeight(k.kind, p);
+      if (!with_terms && k.kind == KeyKind::kExonym) kind = p.cross_exonym_weight;
+      double idf = idfs.Key(k.hash);
+      double rarity = with_terms || idf_power == 1.0 ? idf : std::pow(idf, idf_power);
+      return Weighted{kh, mix * kind * Tf(k.weight, p.key_tf_mode) * rarity, false, idf};
+    });
+  }
+  for (; i < nt; ++i) {
+    if (!order(b.terms[i].hash)) return kUnbounded;
+    meet(b.terms[i].hash, term(b.terms[i]));
+  }
+  if (!same && (shared < p.min_shared_keys_cross || specific < p.min_specific_keys_cross)) {
+    return 0;  // DocSimilarity's own rule, decided by the shared entries alone
+  }
+  double na = 0;
+  for (const Weighted& x : va) na += x.w * x.w;
+  if (dot <= 0 || na <= 0 || nb_shared <= 0) return 0;  // no shared weight: similarity 0
+  const double overlap_mix = long_texts ? 0.0 : (same ? p.same_overlap_mix : p.cross_overlap_mix);
+  // nb >= nb_shared, and both terms of the similarity fall as nb grows.
+  double bound = std::min(1.0, dot / std::sqrt(na * nb_shared));
+  if (overlap_mix > 0) {
+    bound = (1 - overlap_mix) * bound + overlap_mix * std::min(1.0, dot / std::min(na, nb_shared));
+  }
+  return bound * (1 + 1e-9) + 1e-12;  // room for rounding
+}
+
 double SimilarityBatch::Score(const Doc& b, const SimilarityPrep& prep) {
   Impl& m = *impl_;
   const Doc& a = *m.a;
@@ -471,14 +591,7 @@ double SimilarityBatch::Score(const Doc& b, const SimilarityPrep& prep) {
     }
   }
 
-  const size_t variant =
-      same ? (consonant ? 1 : 0) : 2 + (consonant ? 2 : 0) + (long_texts ? 1 : 0);
-  std::vector<Weighted>& va = m.a_vectors[variant];
-  if (!m.a_built[variant]) {
-    Vectorize(a, MemoIdf{m.df, m.a_language_docs, m.term_idf, m.key_idf}, params, same,
-              consonant, idf_power, m.a_prep, va);
-    m.a_built[variant] = true;
-  }
+  const std::vector<Weighted>& va = m.AVector(same, consonant, long_texts, idf_power);
   // Terms enter only same-language vectors, so b's terms count against a's language.
   Vectorize(b, MemoIdf{m.df, m.a_language_docs, m.term_idf, m.key_idf}, params, same, consonant,
             idf_power, &prep, m.b_vector);
