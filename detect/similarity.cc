@@ -398,6 +398,8 @@ struct SimilarityBatch::Impl {
   std::vector<Weighted> b_vector;
   IdfMemo term_idf, key_idf;
 
+  // True when b cannot score above 0 against a (see the definition).
+  bool SharesTooLittle(const Doc& b, const SimilarityPrep& prep, bool same) const;
   // a's vector for one kind of comparison, built on first use in the batch.
   const std::vector<Weighted>& AVector(bool same, bool consonant, bool long_texts,
                                        double idf_power);
@@ -424,6 +426,7 @@ void SimilarityBatch::Begin(const Doc& a, const SimilarityPrep& prep) {
   std::sort(m.a_hashes.begin(), m.a_hashes.end());
 }
 
+
 namespace {
 
 // Common hashes of two sorted sequences, counting up to `enough`.
@@ -447,6 +450,24 @@ int CountCommon(const A& a, const B& b, HashA ha, HashB hb, int enough) {
 }
 
 }  // namespace
+
+// Exact shortcut: the entries both vectors hold are at most the hashes both documents have.
+// No common entry makes the dot product, and so the similarity, 0; across languages, fewer
+// shared keys than min_shared_keys_cross make DocSimilarity return 0.
+bool SimilarityBatch::Impl::SharesTooLittle(const Doc& b, const SimilarityPrep& prep,
+                                            bool same) const {
+  if (!a_prep->sorted || !prep.sorted) return false;
+  auto key_hash = [](const Key& k) { return k.hash; };
+  if (same) {
+    auto self = [](uint64_t h) { return h; };
+    auto term_hash = [](const Feature& f) { return f.hash; };
+    auto salted = [&](uint16_t i) { return b.keys[i].hash ^ kKeyVectorSalt; };
+    return CountCommon(a_hashes, b.terms, self, term_hash, 1) == 0 &&
+           CountCommon(a_hashes, prep.key_order, self, salted, 1) == 0;
+  }
+  const int need = params.min_shared_keys_cross;
+  return need > 0 && CountCommon(a->keys, b.keys, key_hash, key_hash, need) < need;
+}
 
 const std::vector<Weighted>& SimilarityBatch::Impl::AVector(bool same, bool consonant,
                                                              bool long_texts, double idf_power) {
@@ -478,6 +499,7 @@ double SimilarityBatch::UpperBound(const Doc& b, const SimilarityPrep& prep) {
                           b.content_tokens >= p.long_text_tokens;
   const double idf_power = long_texts ? p.cross_idf_power_long : p.cross_idf_power;
   const bool with_terms = same;
+  if (m.SharesTooLittle(b, prep, same)) return 0;
   // b's vector must hold all of b's entries (no trimming) for the bound below.
   if (with_terms && p.max_terms != 0 && b.terms.size() > p.max_terms) return kUnbounded;
   if (p.max_keys != 0) {
@@ -571,25 +593,7 @@ double SimilarityBatch::Score(const Doc& b, const SimilarityPrep& prep) {
                     b.content_tokens >= params.long_text_tokens;
   double idf_power = long_texts ? params.cross_idf_power_long : params.cross_idf_power;
 
-  // Shortcuts, exact: the entries both vectors hold are at most the hashes both documents
-  // have. No common entry makes the dot product, and so the similarity, 0; across languages,
-  // fewer shared keys than min_shared_keys_cross make DocSimilarity return 0.
-  if (m.a_prep->sorted && prep.sorted) {
-    auto key_hash = [](const Key& k) { return k.hash; };
-    if (same) {
-      auto self = [](uint64_t h) { return h; };
-      auto term_hash = [](const Feature& f) { return f.hash; };
-      auto salted = [&](uint16_t i) { return b.keys[i].hash ^ kKeyVectorSalt; };
-      if (CountCommon(m.a_hashes, b.terms, self, term_hash, 1) == 0 &&
-          CountCommon(m.a_hashes, prep.key_order, self, salted, 1) == 0) {
-        return 0;
-      }
-    } else if (params.min_shared_keys_cross > 0 &&
-               CountCommon(a.keys, b.keys, key_hash, key_hash, params.min_shared_keys_cross) <
-                   params.min_shared_keys_cross) {
-      return 0;
-    }
-  }
+  if (m.SharesTooLittle(b, prep, same)) return 0;
 
   const std::vector<Weighted>& va = m.AVector(same, consonant, long_texts, idf_power);
   // Terms enter only same-language vectors, so b's terms count against a's language.
