@@ -7,11 +7,12 @@
 // then measures the next `docs` documents: documents/second (wall), documents per CPU second
 // (process CPU time: per core actually used), p50/p99 per-document latency (Analyze + Assign
 // of that document), resident bytes per document in the window, and the sketch index's bytes.
+// Mode 0 runs Analyze alone on the measured documents (the analysis share of the cost).
 // The digest folds every Assignment (story, new/syndicated, language, similarity bits): equal
 // digests mean identical clustering, e.g. before and after an optimisation.
 //
 // Usage: replay_bench [--window-docs 10000,100000,1000000] [--docs 20000] [--fill N]
-//                     [--modes 1,2] [--seed 42] [--shared-dir DIR] [--print N]
+//                     [--modes 0,1,2] [--seed 42] [--shared-dir DIR] [--print N]
 // (--print N writes the first N generated items to stderr.)
 #include <malloc.h>
 #include <time.h>
@@ -144,6 +145,32 @@ Figures RunOneThread(const std::vector<Item>& items, size_t fill) {
   f.p99_us = Percentile(lat, 0.99);
   f.digest = digest.h;
   Finish(*engine, f, rss0);
+  return f;
+}
+
+// Analyze alone on this thread (what bounds the end-to-end rate from below): figures over the
+// measured documents; the window stays empty.
+Figures RunAnalyzeOnly(const std::vector<Item>& items, size_t fill) {
+  Figures f;
+  auto engine = Engine::Create(Options()).value();
+  (void)engine->Analyze(items.front());
+  std::vector<double> lat;
+  lat.reserve(items.size() - fill);
+  Digest digest;
+  const double cpu0 = ProcessCpuSeconds(), t0 = Now();
+  for (size_t i = fill; i < items.size(); ++i) {
+    const double a = Now();
+    auto doc = engine->Analyze(items[i]);
+    lat.push_back((Now() - a) * 1e6);
+    digest.Bytes(doc->lang.data(), doc->lang.size());
+  }
+  const double wall = Now() - t0, cpu = ProcessCpuSeconds() - cpu0;
+  const auto n = static_cast<double>(items.size() - fill);
+  f.docs_per_s = n / std::max(1e-9, wall);
+  f.docs_per_cpu_s = n / std::max(1e-9, cpu);
+  f.p50_us = Percentile(lat, 0.5);
+  f.p99_us = Percentile(lat, 0.99);
+  f.digest = digest.h;
   return f;
 }
 
@@ -290,11 +317,13 @@ int main(int argc, char** argv) {
                    items[k].text.c_str());
     }
     for (size_t m : modes) {
-      if (m != 1 && m != 2) continue;
-      Figures f = m == 1 ? RunOneThread(items, fill) : RunPipeline(items, fill);
+      if (m > 2) continue;
+      Figures f = m == 0   ? RunAnalyzeOnly(items, fill)
+                  : m == 1 ? RunOneThread(items, fill)
+                           : RunPipeline(items, fill);
       std::printf("%-6zu %5s %9zu %9.0f %10.0f %9.0f %9.1f %9.1f %10.0f %10.1f %9zu %11zu %18" PRIx64
                   "\n",
-                  w, m == 1 ? "1thr" : "2+1", f.window_docs, f.fill_docs_per_s, f.docs_per_s,
+                  w, m == 0 ? "anlz" : m == 1 ? "1thr" : "2+1", f.window_docs, f.fill_docs_per_s, f.docs_per_s,
                   f.docs_per_cpu_s, f.p50_us, f.p99_us, f.rss_bytes_per_doc,
                   static_cast<double>(f.index_bytes) / 1e6, f.stories, f.multilingual, f.digest);
       std::fflush(stdout);
