@@ -191,10 +191,11 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
     for (size_t mi = first; mi < members.size() && !scored.possible; ++mi) {
       const Entry& e = *Find(members[mi]);
       const Doc& other = *e.doc;
+      double bound = batch_.UpperBound(other, e.prep);  // 0 for most, without reading other
+      if (bound <= 0) continue;
       double th = other.lang == d.lang ? params_.same_threshold : params_.cross_threshold;
       if (th <= 0) continue;  // ratio 0
-      double bound = batch_.UpperBound(other, e.prep) *
-                     Decay(d.published_ms, other.published_ms, other.lang != d.lang);
+      bound *= Decay(d.published_ms, other.published_ms, other.lang != d.lang);
       scored.possible = bound / th >= 1 - kMargin;
     }
     if (!scored.possible) continue;

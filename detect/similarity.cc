@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <span>
 #include <vector>
 
 namespace babelwatch::detect {
@@ -309,6 +310,14 @@ SimilarityPrep PrepareSimilarity(const Doc& doc) {
            v.end();
   };
   prep.sorted = strictly_sorted(doc.terms) && strictly_sorted(doc.keys);
+  prep.lang_hash = std::hash<std::string>{}(doc.lang);
+  if (doc.keys.size() <= SimilarityPrep::kInlineKeys) {
+    prep.inline_keys = static_cast<uint8_t>(doc.keys.size());
+    for (size_t i = 0; i < doc.keys.size(); ++i) {
+      prep.keys32[i] = static_cast<uint32_t>(doc.keys[i].hash);
+    }
+    std::sort(prep.keys32.begin(), prep.keys32.begin() + prep.inline_keys);
+  }
   prep.key_order.resize(doc.keys.size());
   for (size_t i = 0; i < doc.keys.size(); ++i) prep.key_order[i] = static_cast<uint16_t>(i);
   std::sort(prep.key_order.begin(), prep.key_order.end(), [&](uint16_t x, uint16_t y) {
@@ -398,6 +407,9 @@ struct SimilarityBatch::Impl {
   std::vector<Weighted> b_vector;
   IdfMemo term_idf, key_idf;
 
+  // True when the preps alone show b to be of another language than a and to share fewer
+  // keys with it than a cross-language link needs (DocSimilarity is then 0). Reads no Doc.
+  bool CrossTooFewKeys(const SimilarityPrep& prep) const;
   // True when b cannot score above 0 against a (see the definition).
   bool SharesTooLittle(const Doc& b, const SimilarityPrep& prep, bool same) const;
   // a's vector for one kind of comparison, built on first use in the batch.
@@ -469,6 +481,20 @@ bool SimilarityBatch::Impl::SharesTooLittle(const Doc& b, const SimilarityPrep& 
   return need > 0 && CountCommon(a->keys, b.keys, key_hash, key_hash, need) < need;
 }
 
+bool SimilarityBatch::Impl::CrossTooFewKeys(const SimilarityPrep& prep) const {
+  const int need = params.min_shared_keys_cross;
+  if (need <= 0 || prep.lang_hash == a_prep->lang_hash ||
+      prep.inline_keys == UINT8_MAX || a_prep->inline_keys == UINT8_MAX) {
+    return false;
+  }
+  // Every key both documents hold gives a common low half, so this count is never below
+  // the number of shared keys.
+  auto self = [](uint32_t x) { return x; };
+  std::span<const uint32_t> x(a_prep->keys32.data(), a_prep->inline_keys);
+  std::span<const uint32_t> y(prep.keys32.data(), prep.inline_keys);
+  return CountCommon(x, y, self, self, need) < need;
+}
+
 const std::vector<Weighted>& SimilarityBatch::Impl::AVector(bool same, bool consonant,
                                                              bool long_texts, double idf_power) {
   const size_t variant =
@@ -488,6 +514,7 @@ const std::vector<Weighted>& SimilarityBatch::Impl::AVector(bool same, bool cons
 double SimilarityBatch::UpperBound(const Doc& b, const SimilarityPrep& prep) {
   constexpr double kUnbounded = std::numeric_limits<double>::infinity();
   Impl& m = *impl_;
+  if (m.CrossTooFewKeys(prep)) return 0;
   const Doc& a = *m.a;
   const SimilarityParams& p = m.params;
   if (!m.a_prep->sorted || !prep.sorted || prep.key_order.size() != b.keys.size()) {
@@ -585,6 +612,7 @@ double SimilarityBatch::UpperBound(const Doc& b, const SimilarityPrep& prep) {
 
 double SimilarityBatch::Score(const Doc& b, const SimilarityPrep& prep) {
   Impl& m = *impl_;
+  if (m.CrossTooFewKeys(prep)) return 0;
   const Doc& a = *m.a;
   const SimilarityParams& params = m.params;
   bool same = a.lang == b.lang;

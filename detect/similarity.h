@@ -9,6 +9,7 @@
 // language-neutral keys alone across languages. Pure given the frequencies.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -105,10 +106,17 @@ struct SimilarityParams {
 // What DocSimilarity needs of a document beyond the Doc, computed once per document: the
 // order of its keys in the similarity vector (by the hash the vector files them under) and
 // whether its terms and keys are sorted by hash (the analyzer sorts them; the shortcuts of
-// SimilarityBatch rely on it and are skipped otherwise). Plain value; about 2 bytes per key.
+// SimilarityBatch rely on it and are skipped otherwise). Plain value; ~100 bytes + 2 per key.
 struct SimilarityPrep {
+  static constexpr size_t kInlineKeys = 14;
   std::vector<uint16_t> key_order;
   bool sorted = false;
+  // Enough to rule out most cross-language pairs without reading the Doc: a hash of its
+  // language (unequal hashes = different languages) and, for documents with at most
+  // kInlineKeys keys, the low 32 bits of their key hashes, sorted.
+  uint8_t inline_keys = UINT8_MAX;  // entries of keys32; UINT8_MAX = not inlined
+  uint64_t lang_hash = 0;
+  std::array<uint32_t, kInlineKeys> keys32{};
 };
 [[nodiscard]] SimilarityPrep PrepareSimilarity(const Doc& doc);
 
