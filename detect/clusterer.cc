@@ -162,7 +162,7 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
   for (const auto& [n, slot] : cands) by_story.try_emplace(Find(slot)->story);
   constexpr double kMargin = 1e-9;  // bounds are compared with room for rounding
   for (auto& [story, scored] : by_story) {
-    const StoryState& st = stories_.at(story);
+    StoryState& st = stories_.at(story);
     const std::vector<uint32_t>& members = st.members;
     size_t first = members.size() > params_.max_members_scored
                        ? members.size() - params_.max_members_scored
@@ -174,16 +174,20 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
         std::none_of(st.summary.languages.begin(), st.summary.languages.end(),
                      [&](const StoryLanguage& l) { return l.lang == d.lang; })) {
       use_centroid = true;
-      Doc centroid;
-      centroid.lang = "\x1f";  // never equal to a language: keys-only comparison
-      // The similarity reads no key text: copy hash, weight and kind only.
-      centroid.keys.reserve(st.centroid.size());
-      for (const auto& [h, k] : st.centroid) {
-        centroid.keys.push_back(Key{k.hash, k.weight, k.kind, std::string()});
+      if (st.centroid_doc == nullptr) {
+        auto centroid = std::make_unique<Doc>();
+        centroid->lang = "\x1f";  // never equal to a language: keys-only comparison
+        // The similarity reads no key text: copy hash, weight and kind only.
+        centroid->keys.reserve(st.centroid.size());
+        for (const auto& [h, k] : st.centroid) {
+          centroid->keys.push_back(Key{k.hash, k.weight, k.kind, std::string()});
+        }
+        std::sort(centroid->keys.begin(), centroid->keys.end(),
+                  [](const Key& x, const Key& y) { return x.hash < y.hash; });
+        st.centroid_prep = PrepareSimilarity(*centroid);
+        st.centroid_doc = std::move(centroid);
       }
-      std::sort(centroid.keys.begin(), centroid.keys.end(),
-                [](const Key& x, const Key& y) { return x.hash < y.hash; });
-      centroid_s = batch_.Score(centroid, PrepareSimilarity(centroid)) *
+      centroid_s = batch_.Score(*st.centroid_doc, st.centroid_prep) *
                    Decay(d.published_ms, st.summary.last_seen_ms, true);
       centroid_ratio = centroid_s / params_.cross_threshold;
       scored.possible = centroid_ratio >= 1 - kMargin;
@@ -279,6 +283,7 @@ Assignment Clusterer::Add(std::shared_ptr<const Doc> doc) {
     auto [c, inserted] = st.centroid.try_emplace(k.hash, k);
     if (!inserted) c->second.weight += k.weight;
   }
+  if (!d.keys.empty()) st.centroid_doc.reset();  // rebuilt when next needed
   for (const Key& k : d.keys) {
     if (k.kind == KeyKind::kInternational) continue;
     st.keys[k.text] += std::log1p(k.weight) * df_.KeyIdf(k.hash);

@@ -111,6 +111,10 @@ class Clusterer {
     std::map<std::string, int> independent;        // source -> non-syndicated documents
     std::unordered_map<std::string, double> keys;  // readable key -> accumulated weight
     std::unordered_map<uint64_t, Key> centroid;    // key hash -> summed key (weights added)
+    // The centroid as a keys-only document for the similarity (key texts left empty), built
+    // when first needed after the centroid changed.
+    std::unique_ptr<Doc> centroid_doc;
+    SimilarityPrep centroid_prep;
   };
 
   double Decay(int64_t a_ms, int64_t b_ms, bool cross = false) const;
