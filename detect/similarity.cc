@@ -526,7 +526,8 @@ double SimilarityBatch::UpperBound(const Doc& b, const SimilarityPrep& prep) {
                           b.content_tokens >= p.long_text_tokens;
   const double idf_power = long_texts ? p.cross_idf_power_long : p.cross_idf_power;
   const bool with_terms = same;
-  if (m.SharesTooLittle(b, prep, same)) return 0;
+  // (Within one language, the walk below finds a lack of shared entries by itself.)
+  if (!same && m.SharesTooLittle(b, prep, same)) return 0;
   // b's vector must hold all of b's entries (no trimming) for the bound below.
   if (with_terms && p.max_terms != 0 && b.terms.size() > p.max_terms) return kUnbounded;
   if (p.max_keys != 0) {
