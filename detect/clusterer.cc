@@ -73,6 +73,26 @@ void Clusterer::SlotCounts::Add(uint32_t slot, int n) {
   }
 }
 
+void Clusterer::EntryRing::Resize(size_t capacity) {
+  std::vector<Entry> grown(capacity);
+  for (size_t i = 0; i < count_; ++i) grown[i] = std::move((*this)[i]);
+  ring_ = std::move(grown);
+  head_ = 0;
+}
+
+void Clusterer::EntryRing::push_back(Entry e) {
+  if (count_ == ring_.size()) Resize(std::max<size_t>(1024, ring_.size() * 2));
+  ring_[(head_ + count_) & (ring_.size() - 1)] = std::move(e);
+  ++count_;
+}
+
+void Clusterer::EntryRing::pop_front() {
+  ring_[head_] = Entry{};
+  head_ = (head_ + 1) & (ring_.size() - 1);
+  --count_;
+  if (ring_.size() > 1024 && count_ * 4 < ring_.size()) Resize(ring_.size() / 2);
+}
+
 Clusterer::Entry* Clusterer::Find(uint32_t slot) {
   uint32_t i = slot - first_slot_;  // wraps for slots below first_slot_: out of range
   if (i >= docs_.size() || docs_[i].doc == nullptr) return nullptr;

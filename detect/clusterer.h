@@ -10,7 +10,6 @@
 // Keeps streaming document frequencies over the window. Not thread-safe: one owner.
 #pragma once
 
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -89,6 +88,23 @@ class Clusterer {
     size_t head = 0;
     [[nodiscard]] size_t size() const { return slots.size() - head; }
   };
+  // A FIFO of entries in one power-of-two ring (index arithmetic is a mask, the entries are
+  // contiguous). Grows by doubling, halves when a quarter full.
+  class EntryRing {
+   public:
+    [[nodiscard]] size_t size() const { return count_; }
+    [[nodiscard]] bool empty() const { return count_ == 0; }
+    Entry& operator[](size_t i) { return ring_[(head_ + i) & (ring_.size() - 1)]; }
+    Entry& front() { return ring_[head_]; }
+    void push_back(Entry e);
+    void pop_front();
+
+   private:
+    void Resize(size_t capacity);
+    std::vector<Entry> ring_;
+    size_t head_ = 0;
+    size_t count_ = 0;
+  };
   // slot -> shared features of the current document: open addressing, emptied per document
   // in O(slots touched).
   class SlotCounts {
@@ -136,7 +152,7 @@ class Clusterer {
   // Entries by slot: docs_[slot - first_slot_]. Slots are handed out in increasing order and
   // mostly expire in that order; an expired entry keeps its place (doc == nullptr) until
   // every older one has expired too.
-  std::deque<Entry> docs_;
+  EntryRing docs_;
   uint32_t first_slot_ = 0;
   size_t live_docs_ = 0;
   std::multimap<int64_t, uint32_t> by_time_;
