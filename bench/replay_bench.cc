@@ -45,8 +45,7 @@ using babelwatch::detect::Doc;
 using babelwatch::detect::Engine;
 
 double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 double ProcessCpuSeconds() {
@@ -108,9 +107,10 @@ DetectOptions Options() {
 void Finish(Engine& engine, Figures& f, size_t rss0) {
   f.window_docs = engine.documents();
   f.rss_bytes = ResidentBytes();
-  f.rss_bytes_per_doc = f.window_docs ? static_cast<double>(f.rss_bytes - std::min(f.rss_bytes, rss0)) /
-                                            static_cast<double>(f.window_docs)
-                                      : 0;
+  f.rss_bytes_per_doc = f.window_docs
+                            ? static_cast<double>(f.rss_bytes - std::min(f.rss_bytes, rss0)) /
+                                  static_cast<double>(f.window_docs)
+                            : 0;
   f.index_bytes = engine.index_bytes();
   for (const auto& s : engine.Stories()) {
     ++f.stories;
@@ -312,20 +312,24 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "window %zu: %zu items generated (vocabulary %s)\n", w, items.size(),
                  corpus->Describe().c_str());
     for (size_t k = 0; k < print && k < items.size(); ++k) {
-      std::fprintf(stderr, "%lld [%s] %s | %s | %s\n", static_cast<long long>(items[k].published_ms),
-                   items[k].lang_hint.c_str(), items[k].source.c_str(), items[k].title.c_str(),
-                   items[k].text.c_str());
+      std::fprintf(stderr, "%lld [%s] %s | %s | %s\n",
+                   static_cast<long long>(items[k].published_ms), items[k].lang_hint.c_str(),
+                   items[k].source.c_str(), items[k].title.c_str(), items[k].text.c_str());
     }
     for (size_t m : modes) {
       if (m > 2) continue;
       Figures f = m == 0   ? RunAnalyzeOnly(items, fill)
                   : m == 1 ? RunOneThread(items, fill)
                            : RunPipeline(items, fill);
-      std::printf("%-6zu %5s %9zu %9.0f %10.0f %9.0f %9.1f %9.1f %10.0f %10.1f %9zu %11zu %18" PRIx64
-                  "\n",
-                  w, m == 0 ? "anlz" : m == 1 ? "1thr" : "2+1", f.window_docs, f.fill_docs_per_s, f.docs_per_s,
-                  f.docs_per_cpu_s, f.p50_us, f.p99_us, f.rss_bytes_per_doc,
-                  static_cast<double>(f.index_bytes) / 1e6, f.stories, f.multilingual, f.digest);
+      std::printf(
+          "%-6zu %5s %9zu %9.0f %10.0f %9.0f %9.1f %9.1f %10.0f %10.1f %9zu %11zu %18" PRIx64 "\n",
+          w,
+          m == 0   ? "anlz"
+          : m == 1 ? "1thr"
+                   : "2+1",
+          f.window_docs, f.fill_docs_per_s, f.docs_per_s, f.docs_per_cpu_s, f.p50_us, f.p99_us,
+          f.rss_bytes_per_doc, static_cast<double>(f.index_bytes) / 1e6, f.stories, f.multilingual,
+          f.digest);
       std::fflush(stdout);
     }
   }

@@ -31,13 +31,13 @@ namespace babelwatch::bench {
 
 struct CorpusOptions {
   uint64_t seed = 42;
-  int64_t start_ms = 1700000000000;         // time of the first item
-  int64_t window_ms = 24LL * 3600 * 1000;   // the window the arrival rate is scaled to
-  size_t window_docs = 10000;               // items a window holds on average
-  double single_share = 0.45;               // items that are their own event
-  double syndicated_share = 0.05;           // verbatim copies of an earlier item of the event
-  double new_event_share = 0.08;            // non-single items that open a new event
-  double empty_text_share = 0.3;            // headline-only items (as many feeds publish)
+  int64_t start_ms = 1700000000000;        // time of the first item
+  int64_t window_ms = 24LL * 3600 * 1000;  // the window the arrival rate is scaled to
+  size_t window_docs = 10000;              // items a window holds on average
+  double single_share = 0.45;              // items that are their own event
+  double syndicated_share = 0.05;          // verbatim copies of an earlier item of the event
+  double new_event_share = 0.08;           // non-single items that open a new event
+  double empty_text_share = 0.3;           // headline-only items (as many feeds publish)
   // Words per language the Zipf law ranges over. The shared sets hold a few thousand distinct
   // words per language at most, while a day of news uses far more (Heaps' law); ranks beyond
   // the real words are pseudo-words joined from the halves of two real ones.

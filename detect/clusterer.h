@@ -112,9 +112,7 @@ class Clusterer {
     void Clear();
     void Add(uint32_t slot, int n);
     // (count, slot) of every slot counted, in no particular order.
-    [[nodiscard]] const std::vector<std::pair<int, uint32_t>>& entries() const {
-      return entries_;
-    }
+    [[nodiscard]] const std::vector<std::pair<int, uint32_t>>& entries() const { return entries_; }
 
    private:
     void Grow();

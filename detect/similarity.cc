@@ -272,9 +272,7 @@ double DocumentFrequencies::TermIdfIn(uint64_t hash, int64_t language_docs) cons
 double DocumentFrequencies::KeyIdf(uint64_t hash) const {
   return Idf(keys_, hash, docs_, prior_docs_);
 }
-int64_t DocumentFrequencies::KeyDf(uint64_t hash) const {
-  return keys_.Get(hash);
-}
+int64_t DocumentFrequencies::KeyDf(uint64_t hash) const { return keys_.Get(hash); }
 
 double DocSimilarity(const Doc& a, const Doc& b, const DocumentFrequencies& df,
                      const SimilarityParams& params) {
@@ -305,9 +303,9 @@ SimilarityPrep PrepareSimilarity(const Doc& doc) {
   if (doc.keys.size() > UINT16_MAX) return prep;  // no shortcuts; DocSimilarity's own path
   auto by_hash = [](const auto& x, const auto& y) { return x.hash < y.hash; };
   auto strictly_sorted = [&](const auto& v) {
-    return std::adjacent_find(v.begin(), v.end(),
-                              [&](const auto& x, const auto& y) { return !by_hash(x, y); }) ==
-           v.end();
+    return std::adjacent_find(v.begin(), v.end(), [&](const auto& x, const auto& y) {
+             return !by_hash(x, y);
+           }) == v.end();
   };
   prep.sorted = strictly_sorted(doc.terms) && strictly_sorted(doc.keys);
   prep.lang_hash = std::hash<std::string>{}(doc.lang);
@@ -360,7 +358,9 @@ class IdfMemo {
     uint32_t generation = 0;
     double idf = 0;
   };
-  static size_t Spread(uint64_t h) { return static_cast<size_t>((h ^ (h >> 29)) * 0x9e3779b97f4a7c15ULL >> 20); }
+  static size_t Spread(uint64_t h) {
+    return static_cast<size_t>((h ^ (h >> 29)) * 0x9e3779b97f4a7c15ULL >> 20);
+  }
   void Grow() {
     std::vector<Slot> old = std::move(slots_);
     slots_.assign(std::max<size_t>(256, old.size() * 2), Slot{});
@@ -402,7 +402,7 @@ struct SimilarityBatch::Impl {
   // a's vectors: [0..1] same language (by consonant), [2..5] keys only (consonant, long).
   std::vector<Weighted> a_vectors[6];
   bool a_built[6] = {};
-  bool a_unique[6] = {};  // the vector's hashes are distinct
+  bool a_unique[6] = {};           // the vector's hashes are distinct
   std::vector<uint64_t> a_hashes;  // every hash a's same-language vectors can hold, sorted
   std::vector<Weighted> b_vector;
   IdfMemo term_idf, key_idf;
@@ -437,7 +437,6 @@ void SimilarityBatch::Begin(const Doc& a, const SimilarityPrep& prep) {
   for (const Key& k : a.keys) m.a_hashes.push_back(k.hash ^ kKeyVectorSalt);
   std::sort(m.a_hashes.begin(), m.a_hashes.end());
 }
-
 
 namespace {
 
@@ -483,8 +482,8 @@ bool SimilarityBatch::Impl::SharesTooLittle(const Doc& b, const SimilarityPrep& 
 
 bool SimilarityBatch::Impl::CrossTooFewKeys(const SimilarityPrep& prep) const {
   const int need = params.min_shared_keys_cross;
-  if (need <= 0 || prep.lang_hash == a_prep->lang_hash ||
-      prep.inline_keys == UINT8_MAX || a_prep->inline_keys == UINT8_MAX) {
+  if (need <= 0 || prep.lang_hash == a_prep->lang_hash || prep.inline_keys == UINT8_MAX ||
+      a_prep->inline_keys == UINT8_MAX) {
     return false;
   }
   // Every key both documents hold gives a common low half, so this count is never below
@@ -496,7 +495,7 @@ bool SimilarityBatch::Impl::CrossTooFewKeys(const SimilarityPrep& prep) const {
 }
 
 const std::vector<Weighted>& SimilarityBatch::Impl::AVector(bool same, bool consonant,
-                                                             bool long_texts, double idf_power) {
+                                                            bool long_texts, double idf_power) {
   const size_t variant =
       same ? (consonant ? 1 : 0) : 2 + (consonant ? 2 : 0) + (long_texts ? 1 : 0);
   std::vector<Weighted>& va = a_vectors[variant];

@@ -39,11 +39,11 @@ namespace babelwatch::detect {
 class SketchIndex {
  public:
   struct Options {
-    int bands = 16;                               // LSH bands; signatures hold bands * rows values
-    int rows = 4;                                 // values per band
-    int64_t slice_ms = 3600LL * 1000;             // granularity of expiry
-    int64_t window_ms = 72LL * 3600 * 1000;       // documents older than now - window_ms expire
-    uint64_t seed = 0x9e3779b97f4a7c15ULL;        // seeds the band-key hash; tests fix it
+    int bands = 16;                          // LSH bands; signatures hold bands * rows values
+    int rows = 4;                            // values per band
+    int64_t slice_ms = 3600LL * 1000;        // granularity of expiry
+    int64_t window_ms = 72LL * 3600 * 1000;  // documents older than now - window_ms expire
+    uint64_t seed = 0x9e3779b97f4a7c15ULL;   // seeds the band-key hash; tests fix it
     // Sizes a block's first allocation when the block before it is gone (else that block's
     // final size does, plus a quarter); a full allocation is followed by one twice as large.
     size_t expected_docs_per_slice = 64;

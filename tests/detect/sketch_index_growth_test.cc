@@ -38,8 +38,7 @@ TEST_CASE("SketchIndex growth: a near-empty window allocates little", "[detect][
   CHECK(one >= 520);
 }
 
-TEST_CASE("SketchIndex growth: later blocks start at their predecessor's size",
-          "[detect][index]") {
+TEST_CASE("SketchIndex growth: later blocks start at their predecessor's size", "[detect][index]") {
   SketchIndex::Options o = Defaults();
   SketchIndex index(o);
   std::mt19937_64 rng(2);
