@@ -96,7 +96,7 @@ void Vectorize(const Doc& d, const IdfSource& idfs, const SimilarityParams& p, b
   };
   if (prep != nullptr && prep->sorted && prep->key_order.size() == d.keys.size()) {
     bool trims = with_terms && p.max_terms != 0 && d.terms.size() > p.max_terms;
-    if (!trims && p.max_keys != 0) {
+    if (!trims && p.max_keys != 0 && d.keys.size() > p.max_keys) {  // else nothing to trim
       size_t keys = 0;
       for (const Key& k : d.keys) keys += KeyInVector(k, consonant) ? 1 : 0;
       trims = keys > p.max_keys;
@@ -529,7 +529,7 @@ double SimilarityBatch::UpperBound(const Doc& b, const SimilarityPrep& prep) {
   if (!same && m.SharesTooLittle(b, prep, same)) return 0;
   // b's vector must hold all of b's entries (no trimming) for the bound below.
   if (with_terms && p.max_terms != 0 && b.terms.size() > p.max_terms) return kUnbounded;
-  if (p.max_keys != 0) {
+  if (p.max_keys != 0 && b.keys.size() > p.max_keys) {  // else nothing to trim
     size_t keys = 0;
     for (const Key& k : b.keys) keys += KeyInVector(k, consonant) ? 1 : 0;
     if (keys > p.max_keys) return kUnbounded;

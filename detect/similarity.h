@@ -106,9 +106,9 @@ struct SimilarityParams {
 // What DocSimilarity needs of a document beyond the Doc, computed once per document: the
 // order of its keys in the similarity vector (by the hash the vector files them under) and
 // whether its terms and keys are sorted by hash (the analyzer sorts them; the shortcuts of
-// SimilarityBatch rely on it and are skipped otherwise). Plain value; ~100 bytes + 2 per key.
+// SimilarityBatch rely on it and are skipped otherwise). Plain value; ~170 bytes + 2 per key.
 struct SimilarityPrep {
-  static constexpr size_t kInlineKeys = 14;
+  static constexpr size_t kInlineKeys = 30;
   std::vector<uint16_t> key_order;
   bool sorted = false;
   // Enough to rule out most cross-language pairs without reading the Doc: a hash of its
