@@ -73,7 +73,7 @@ class Clusterer {
 
   // Document frequencies over the window (eval-pairs adds its corpus through these).
   DocumentFrequencies& frequencies() { return df_; }
-  [[nodiscard]] size_t documents() const { return docs_.size(); }
+  [[nodiscard]] size_t documents() const { return live_docs_; }
   // The sketch index's memory (signatures and postings) and whole slices it expired.
   [[nodiscard]] size_t index_bytes() const { return index_ ? index_->Bytes() : 0; }
   [[nodiscard]] uint64_t index_evictions() const { return index_ ? index_->Evictions() : 0; }
@@ -81,8 +81,48 @@ class Clusterer {
  private:
   struct Entry {
     std::shared_ptr<const Doc> doc;
+    SimilarityPrep prep;  // PrepareSimilarity(*doc)
     StoryId story = 0;
     bool syndicated = false;
+  };
+  // Slots of the documents holding one feature, ascending (slots are handed out in
+  // increasing order). Expiry mostly removes the oldest, so the front is dropped by moving
+  // `head` and compacted once it is half the vector.
+  struct Posting {
+    std::vector<uint32_t> slots;
+    size_t head = 0;
+    [[nodiscard]] size_t size() const { return slots.size() - head; }
+  };
+  // A FIFO of entries in one power-of-two ring (index arithmetic is a mask, the entries are
+  // contiguous). Grows by doubling, halves when a quarter full.
+  class EntryRing {
+   public:
+    [[nodiscard]] size_t size() const { return count_; }
+    [[nodiscard]] bool empty() const { return count_ == 0; }
+    Entry& operator[](size_t i) { return ring_[(head_ + i) & (ring_.size() - 1)]; }
+    Entry& front() { return ring_[head_]; }
+    void push_back(Entry e);
+    void pop_front();
+
+   private:
+    void Resize(size_t capacity);
+    std::vector<Entry> ring_;
+    size_t head_ = 0;
+    size_t count_ = 0;
+  };
+  // slot -> shared features of the current document: open addressing, emptied per document
+  // in O(slots touched).
+  class SlotCounts {
+   public:
+    void Clear();
+    void Add(uint32_t slot, int n);
+    // (count, slot) of every slot counted, in no particular order.
+    [[nodiscard]] const std::vector<std::pair<int, uint32_t>>& entries() const { return entries_; }
+
+   private:
+    void Grow();
+    std::vector<uint32_t> table_;  // index into entries_ + 1; 0 = empty
+    std::vector<std::pair<int, uint32_t>> entries_;
   };
   struct StoryState {
     StorySummary summary;
@@ -90,12 +130,19 @@ class Clusterer {
     std::map<std::string, int> independent;        // source -> non-syndicated documents
     std::unordered_map<std::string, double> keys;  // readable key -> accumulated weight
     std::unordered_map<uint64_t, Key> centroid;    // key hash -> summed key (weights added)
+    // The centroid as a keys-only document for the similarity (key texts left empty), built
+    // when first needed after the centroid changed.
+    std::unique_ptr<Doc> centroid_doc;
+    SimilarityPrep centroid_prep;
   };
 
   double Decay(int64_t a_ms, int64_t b_ms, bool cross = false) const;
   void Index(uint32_t slot, const Doc& doc);
   void Unindex(uint32_t slot, const Doc& doc);
   void Refresh(StoryState& s) const;
+  void DropFromPosting(uint64_t feature, uint32_t slot);
+  // The entry of a document in the window; nullptr for an expired or unknown slot.
+  Entry* Find(uint32_t slot);
 
   // Constant after construction.
   const ClusterParams params_;
@@ -105,10 +152,19 @@ class Clusterer {
   DocumentFrequencies df_;
   uint32_t next_slot_ = 0;
   StoryId next_story_ = 1;
-  std::unordered_map<uint32_t, Entry> docs_;
+  // Entries by slot: docs_[slot - first_slot_]. Slots are handed out in increasing order and
+  // mostly expire in that order; an expired entry keeps its place (doc == nullptr) until
+  // every older one has expired too.
+  EntryRing docs_;
+  uint32_t first_slot_ = 0;
+  size_t live_docs_ = 0;
   std::multimap<int64_t, uint32_t> by_time_;
-  std::unordered_map<uint64_t, std::vector<uint32_t>> postings_;
-  std::map<StoryId, StoryState> stories_;
+  std::unordered_map<uint64_t, Posting> postings_;
+  std::unordered_map<StoryId, StoryState> stories_;  // Summaries() sorts by id
+  // Scratch reused by Add (kept to avoid allocating per document).
+  SimilarityBatch batch_;
+  SlotCounts shared_;
+  std::vector<uint64_t> sketch_ids_;
 };
 
 }  // namespace babelwatch::detect

@@ -272,8 +272,19 @@ SketchIndex::Segment* SketchIndex::NewSegment(size_t capacity) const {
 SketchIndex::Block* SketchIndex::NewBlock(int64_t number) const {
   auto* block = new Block(number, number * slices_per_block_, slices_per_block_);
   const size_t cap = options_.max_docs_per_slice * static_cast<size_t>(slices_per_block_);
-  Segment* seg = NewSegment(
-      std::min(cap, options_.expected_docs_per_slice * static_cast<size_t>(slices_per_block_)));
+  // First allocation: what the previous block came to hold (plus a quarter), when it is
+  // still live, else expected_docs_per_slice per slice; both grow by doubling when full.
+  // So memory follows the stream: a quiet window holds small blocks, a busy one needs about
+  // one segment per block.
+  size_t first = options_.expected_docs_per_slice * static_cast<size_t>(slices_per_block_);
+  const int64_t r = static_cast<int64_t>(ring_size_);
+  const Block* previous = ring_[static_cast<size_t>((((number - 1) % r) + r) % r)].load(
+      std::memory_order_seq_cst);  // callers hold an epoch guard: it cannot be freed
+  if (previous != nullptr && previous->number == number - 1) {
+    const size_t docs = previous->docs.load(std::memory_order_relaxed);
+    first = std::max(first, docs + docs / 4);
+  }
+  Segment* seg = NewSegment(std::min(cap, first));
   seg->cum_capacity = seg->capacity;
   block->head.store(seg, std::memory_order_relaxed);
   block->bytes.store(seg->bytes + sizeof(Block) +

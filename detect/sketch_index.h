@@ -5,8 +5,10 @@
 // set the clusterer then verifies. Time is cut into slices of slice_ms; a document lives in
 // the slice of its time, and a whole slice expires at once when it leaves the window.
 // Memory is allocated per block of consecutive slices (about 8 blocks per window), each with
-// one bucket table, so a query probes ~10 tables instead of one per slice. An expired slice
-// disappears from queries and Documents() at once; its memory goes with its block.
+// one bucket table, so a query probes ~10 tables instead of one per slice. A block starts as
+// large as the block before it came to be and doubles when full, so memory follows use. An
+// expired slice disappears from queries and Documents() at once; its memory goes with its
+// block.
 //
 // Threading: thread-safe and lock-free. Insert, Query, QueryNear, AdvanceTo and the counters
 // may be called from any number of threads at once; no call takes a lock or waits for another
@@ -37,12 +39,14 @@ namespace babelwatch::detect {
 class SketchIndex {
  public:
   struct Options {
-    int bands = 16;                               // LSH bands; signatures hold bands * rows values
-    int rows = 4;                                 // values per band
-    int64_t slice_ms = 3600LL * 1000;             // granularity of expiry
-    int64_t window_ms = 72LL * 3600 * 1000;       // documents older than now - window_ms expire
-    uint64_t seed = 0x9e3779b97f4a7c15ULL;        // seeds the band-key hash; tests fix it
-    size_t expected_docs_per_slice = 4096;        // sizes a block's first allocation; later double
+    int bands = 16;                          // LSH bands; signatures hold bands * rows values
+    int rows = 4;                            // values per band
+    int64_t slice_ms = 3600LL * 1000;        // granularity of expiry
+    int64_t window_ms = 72LL * 3600 * 1000;  // documents older than now - window_ms expire
+    uint64_t seed = 0x9e3779b97f4a7c15ULL;   // seeds the band-key hash; tests fix it
+    // Sizes a block's first allocation when the block before it is gone (else that block's
+    // final size does, plus a quarter); a full allocation is followed by one twice as large.
+    size_t expected_docs_per_slice = 64;
     size_t max_docs_per_slice = size_t{1} << 20;  // hard cap: bounds memory under a flood
     // Slices per block of memory; 0 = automatic, ceil(window slices / 8).
     int slices_per_block = 0;
@@ -126,6 +130,7 @@ class SketchIndex {
   // false if it stopped at max_postings_per_query.
   template <class Visit>
   bool ForEachCandidate(const uint64_t* keys, Visit&& visit) const;
+  // Callers hold an epoch guard (it reads the block before `number` in the ring).
   Block* NewBlock(int64_t number) const;
   static void FreeBlock(Block* block);
   void Retire(Block* block);
