@@ -174,6 +174,41 @@ double Cosine(const std::vector<Weighted>& a, const std::vector<Weighted>& b, do
   return (1 - overlap_mix) * cos + overlap_mix * overlap;
 }
 
+// How two documents are compared: terms and keys within one language, keys alone across
+// languages; consonant name keys when an abjad text is involved; IDF^power and no overlap
+// mix when both texts are long.
+struct PairShape {
+  bool same = false;
+  bool consonant = false;
+  bool long_texts = false;
+  double idf_power = 1;
+  double overlap_mix = 0;
+};
+
+PairShape ShapeOf(const Doc& a, const Doc& b, const SimilarityParams& p) {
+  PairShape s;
+  s.same = a.lang == b.lang;
+  s.consonant = a.abjad || b.abjad;
+  s.long_texts = p.long_text_tokens > 0 && a.content_tokens >= p.long_text_tokens &&
+                 b.content_tokens >= p.long_text_tokens;
+  s.idf_power = s.long_texts ? p.cross_idf_power_long : p.cross_idf_power;
+  s.overlap_mix = s.long_texts ? 0.0 : (s.same ? p.same_overlap_mix : p.cross_overlap_mix);
+  return s;
+}
+
+// The similarity of two documents' vectors: Cosine, and 0 for a cross-language pair that
+// shares too few keys.
+double VectorSimilarity(const std::vector<Weighted>& va, const std::vector<Weighted>& vb,
+                        const SimilarityParams& p, const PairShape& shape) {
+  int shared = 0, specific = 0;
+  double cos = Cosine(va, vb, p.min_specific_idf, shape.overlap_mix, &shared, &specific);
+  if (!shape.same &&
+      (shared < p.min_shared_keys_cross || specific < p.min_specific_keys_cross)) {
+    return 0;
+  }
+  return cos;
+}
+
 }  // namespace
 
 size_t CountTable::Home(uint64_t hash) const {
@@ -277,25 +312,13 @@ int64_t DocumentFrequencies::KeyDf(uint64_t hash) const { return keys_.Get(hash)
 double DocSimilarity(const Doc& a, const Doc& b, const DocumentFrequencies& df,
                      const SimilarityParams& params) {
   thread_local std::vector<Weighted> va, vb;
-  bool same = a.lang == b.lang;
-  bool consonant = a.abjad || b.abjad;
-  bool long_texts = params.long_text_tokens > 0 && a.content_tokens >= params.long_text_tokens &&
-                    b.content_tokens >= params.long_text_tokens;
-  double idf_power = long_texts ? params.cross_idf_power_long : params.cross_idf_power;
-  Vectorize(a, DirectIdf{df, same ? df.LanguageDocs(a.lang) : 0}, params, same, consonant,
-            idf_power, nullptr, va);
-  Vectorize(b, DirectIdf{df, same ? df.LanguageDocs(b.lang) : 0}, params, same, consonant,
-            idf_power, nullptr, vb);
-  int shared = 0, specific = 0;
-  double cos =
-      Cosine(va, vb, params.min_specific_idf,
-             long_texts ? 0.0 : (same ? params.same_overlap_mix : params.cross_overlap_mix),
-             &shared, &specific);
-  if (!same &&
-      (shared < params.min_shared_keys_cross || specific < params.min_specific_keys_cross)) {
-    return 0;
-  }
-  return cos;
+  const PairShape shape = ShapeOf(a, b, params);
+  const bool same = shape.same;
+  Vectorize(a, DirectIdf{df, same ? df.LanguageDocs(a.lang) : 0}, params, same, shape.consonant,
+            shape.idf_power, nullptr, va);
+  Vectorize(b, DirectIdf{df, same ? df.LanguageDocs(b.lang) : 0}, params, same, shape.consonant,
+            shape.idf_power, nullptr, vb);
+  return VectorSimilarity(va, vb, params, shape);
 }
 
 SimilarityPrep PrepareSimilarity(const Doc& doc) {
@@ -519,11 +542,11 @@ double SimilarityBatch::UpperBound(const Doc& b, const SimilarityPrep& prep) {
   if (!m.a_prep->sorted || !prep.sorted || prep.key_order.size() != b.keys.size()) {
     return kUnbounded;
   }
-  const bool same = a.lang == b.lang;
-  const bool consonant = a.abjad || b.abjad;
-  const bool long_texts = p.long_text_tokens > 0 && a.content_tokens >= p.long_text_tokens &&
-                          b.content_tokens >= p.long_text_tokens;
-  const double idf_power = long_texts ? p.cross_idf_power_long : p.cross_idf_power;
+  const PairShape shape = ShapeOf(a, b, p);
+  const bool same = shape.same;
+  const bool consonant = shape.consonant;
+  const bool long_texts = shape.long_texts;
+  const double idf_power = shape.idf_power;
   const bool with_terms = same;
   // (Within one language, the walk below finds a lack of shared entries by itself.)
   if (!same && m.SharesTooLittle(b, prep, same)) return 0;
@@ -601,7 +624,7 @@ double SimilarityBatch::UpperBound(const Doc& b, const SimilarityPrep& prep) {
   double na = 0;
   for (const Weighted& x : va) na += x.w * x.w;
   if (dot <= 0 || na <= 0 || nb_shared <= 0) return 0;  // no shared weight: similarity 0
-  const double overlap_mix = long_texts ? 0.0 : (same ? p.same_overlap_mix : p.cross_overlap_mix);
+  const double overlap_mix = shape.overlap_mix;
   // nb >= nb_shared, and both terms of the similarity fall as nb grows.
   double bound = std::min(1.0, dot / std::sqrt(na * nb_shared));
   if (overlap_mix > 0) {
@@ -615,28 +638,16 @@ double SimilarityBatch::Score(const Doc& b, const SimilarityPrep& prep) {
   if (m.CrossTooFewKeys(prep)) return 0;
   const Doc& a = *m.a;
   const SimilarityParams& params = m.params;
-  bool same = a.lang == b.lang;
-  bool consonant = a.abjad || b.abjad;
-  bool long_texts = params.long_text_tokens > 0 && a.content_tokens >= params.long_text_tokens &&
-                    b.content_tokens >= params.long_text_tokens;
-  double idf_power = long_texts ? params.cross_idf_power_long : params.cross_idf_power;
+  const PairShape shape = ShapeOf(a, b, params);
 
-  if (m.SharesTooLittle(b, prep, same)) return 0;
+  if (m.SharesTooLittle(b, prep, shape.same)) return 0;
 
-  const std::vector<Weighted>& va = m.AVector(same, consonant, long_texts, idf_power);
+  const std::vector<Weighted>& va =
+      m.AVector(shape.same, shape.consonant, shape.long_texts, shape.idf_power);
   // Terms enter only same-language vectors, so b's terms count against a's language.
-  Vectorize(b, MemoIdf{m.df, m.a_language_docs, m.term_idf, m.key_idf}, params, same, consonant,
-            idf_power, &prep, m.b_vector);
-  int shared = 0, specific = 0;
-  double cos =
-      Cosine(va, m.b_vector, params.min_specific_idf,
-             long_texts ? 0.0 : (same ? params.same_overlap_mix : params.cross_overlap_mix),
-             &shared, &specific);
-  if (!same &&
-      (shared < params.min_shared_keys_cross || specific < params.min_specific_keys_cross)) {
-    return 0;
-  }
-  return cos;
+  Vectorize(b, MemoIdf{m.df, m.a_language_docs, m.term_idf, m.key_idf}, params, shape.same,
+            shape.consonant, shape.idf_power, &prep, m.b_vector);
+  return VectorSimilarity(va, m.b_vector, params, shape);
 }
 
 double ShingleJaccard(const Doc& a, const Doc& b) {
