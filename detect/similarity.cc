@@ -202,8 +202,7 @@ double VectorSimilarity(const std::vector<Weighted>& va, const std::vector<Weigh
                         const SimilarityParams& p, const PairShape& shape) {
   int shared = 0, specific = 0;
   double cos = Cosine(va, vb, p.min_specific_idf, shape.overlap_mix, &shared, &specific);
-  if (!shape.same &&
-      (shared < p.min_shared_keys_cross || specific < p.min_specific_keys_cross)) {
+  if (!shape.same && (shared < p.min_shared_keys_cross || specific < p.min_specific_keys_cross)) {
     return 0;
   }
   return cos;
