@@ -104,6 +104,17 @@ DetectOptions Options() {
   return o;
 }
 
+// Rates of the measured documents (wall clock and process CPU), latency percentiles, digest.
+void SetRates(Figures& f, size_t docs, double wall, double cpu, const std::vector<double>& lat,
+              uint64_t digest) {
+  const auto n = static_cast<double>(docs);
+  f.docs_per_s = n / std::max(1e-9, wall);
+  f.docs_per_cpu_s = n / std::max(1e-9, cpu);
+  f.p50_us = Percentile(lat, 0.5);
+  f.p99_us = Percentile(lat, 0.99);
+  f.digest = digest;
+}
+
 void Finish(Engine& engine, Figures& f, size_t rss0) {
   f.window_docs = engine.documents();
   f.rss_bytes = ResidentBytes();
@@ -138,12 +149,7 @@ Figures RunOneThread(const std::vector<Item>& items, size_t fill) {
     lat.push_back((Now() - a) * 1e6);
   }
   const double wall = Now() - t0, cpu = ProcessCpuSeconds() - cpu0;
-  const auto n = static_cast<double>(items.size() - fill);
-  f.docs_per_s = n / std::max(1e-9, wall);
-  f.docs_per_cpu_s = n / std::max(1e-9, cpu);
-  f.p50_us = Percentile(lat, 0.5);
-  f.p99_us = Percentile(lat, 0.99);
-  f.digest = digest.h;
+  SetRates(f, items.size() - fill, wall, cpu, lat, digest.h);
   Finish(*engine, f, rss0);
   return f;
 }
@@ -165,12 +171,7 @@ Figures RunAnalyzeOnly(const std::vector<Item>& items, size_t fill) {
     digest.Bytes(doc->lang.data(), doc->lang.size());
   }
   const double wall = Now() - t0, cpu = ProcessCpuSeconds() - cpu0;
-  const auto n = static_cast<double>(items.size() - fill);
-  f.docs_per_s = n / std::max(1e-9, wall);
-  f.docs_per_cpu_s = n / std::max(1e-9, cpu);
-  f.p50_us = Percentile(lat, 0.5);
-  f.p99_us = Percentile(lat, 0.99);
-  f.digest = digest.h;
+  SetRates(f, items.size() - fill, wall, cpu, lat, digest.h);
   return f;
 }
 
@@ -230,12 +231,7 @@ Figures RunPipeline(const std::vector<Item>& items, size_t fill) {
   }
   const double wall = Now() - t0, cpu = ProcessCpuSeconds() - cpu0;
   for (auto& th : analyzers) th.join();
-  const auto n = static_cast<double>(items.size() - fill);
-  f.docs_per_s = n / std::max(1e-9, wall);
-  f.docs_per_cpu_s = n / std::max(1e-9, cpu);
-  f.p50_us = Percentile(lat, 0.5);
-  f.p99_us = Percentile(lat, 0.99);
-  f.digest = digest.h;
+  SetRates(f, items.size() - fill, wall, cpu, lat, digest.h);
   Finish(*engine, f, rss0);
   return f;
 }
