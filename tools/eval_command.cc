@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
-#include <random>
 #include <ostream>
+#include <random>
 #include <set>
 #include <sstream>
 #include <unordered_set>
@@ -28,39 +28,52 @@ constexpr size_t kMaxPairLine = 8 * 1024 * 1024;  // a longer line is reported a
 struct ParsedArgs {
   std::string input;
   std::string config;
-  std::string scores;  // eval-pairs: write each pair's similarity here (JSONL)
+  std::string scores;         // eval-pairs: write each pair's similarity here (JSONL)
   double jitter_minutes = 0;  // eval: delay each record by a random 0..jitter minutes
   int runs = 10;              // ... in this many seeded runs
   bool json = false;
   bool ok = true;
 };
 
-ParsedArgs Parse(const std::vector<std::string>& args, bool allow_config, bool allow_scores,
-                 std::ostream& err, const char* command) {
+// A number argument within [min, max] (whole when `whole`); false when it is not one.
+bool ParseNumber(const std::string& v, double min, double max, bool whole, double* out) {
+  char* end = nullptr;
+  double number = std::strtod(v.c_str(), &end);
+  if (end == v.c_str() || *end != '\0' || !(number >= min) || number > max ||
+      (whole && number != std::floor(number))) {
+    return false;
+  }
+  *out = number;
+  return true;
+}
+
+// `eval` takes --config, --jitter and --runs; `eval-pairs` takes --scores; both --json.
+ParsedArgs Parse(const std::vector<std::string>& args, bool pairs, std::ostream& err,
+                 const char* command) {
   ParsedArgs p;
   for (size_t i = 0; i < args.size(); ++i) {
+    const bool has_value = i + 1 < args.size();
     if (args[i] == "--json") {
       p.json = true;
-    } else if (allow_config && args[i] == "--config" && i + 1 < args.size()) {
+    } else if (!pairs && args[i] == "--config" && has_value) {
       p.config = args[++i];
-    } else if (allow_scores && args[i] == "--scores" && i + 1 < args.size()) {
+    } else if (pairs && args[i] == "--scores" && has_value) {
       p.scores = args[++i];
-    } else if (allow_config && (args[i] == "--jitter" || args[i] == "--runs") &&
-               i + 1 < args.size()) {
-      const std::string& v = args[i + 1];
-      char* end = nullptr;
-      double number = std::strtod(v.c_str(), &end);
-      bool jitter = args[i] == "--jitter";
-      if (end == v.c_str() || *end != '\0' || !(number >= (jitter ? 0 : 1)) ||
-          number > (jitter ? 7 * 24 * 60 : 1000) || (!jitter && number != std::floor(number))) {
-        err << "babelwatch " << command << ": " << args[i] << " \"" << v
-            << (jitter ? "\": minutes from 0 to 10080 expected\n"
-                       : "\": a whole number of runs from 1 to 1000 expected\n");
+    } else if (!pairs && args[i] == "--jitter" && has_value) {
+      if (!ParseNumber(args[i + 1], 0, 7 * 24 * 60, false, &p.jitter_minutes)) {
+        err << "babelwatch " << command << ": --jitter \"" << args[i + 1]
+            << "\": minutes from 0 to 10080 expected\n";
         p.ok = false;
-      } else if (jitter) {
-        p.jitter_minutes = number;
+      }
+      ++i;
+    } else if (!pairs && args[i] == "--runs" && has_value) {
+      double runs = 0;
+      if (ParseNumber(args[i + 1], 1, 1000, true, &runs)) {
+        p.runs = static_cast<int>(runs);
       } else {
-        p.runs = static_cast<int>(number);
+        err << "babelwatch " << command << ": --runs \"" << args[i + 1]
+            << "\": a whole number of runs from 1 to 1000 expected\n";
+        p.ok = false;
       }
       ++i;
     } else if (!args[i].empty() && args[i][0] != '-' && p.input.empty()) {
@@ -97,8 +110,7 @@ Scores Score(const std::vector<ReplayRecord>& records, const ReplayOutput& outpu
   auto b = detect::BCubed(events, clusters);
   auto x = detect::CrossLanguageBCubed(events, clusters, langs);
   auto al = detect::AlertQuality(events, clusters, langs, sources, alerted);
-  return Scores{b.precision, b.recall, b.f1,           x.precision,
-                x.recall,    x.f1,     al.precision,   al.recall};
+  return Scores{b.precision, b.recall, b.f1, x.precision, x.recall, x.f1, al.precision, al.recall};
 }
 
 std::string Fixed(double v) {
@@ -110,7 +122,7 @@ std::string Fixed(double v) {
 }  // namespace
 
 int RunEvalCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  ParsedArgs p = Parse(args, true, false, err, "eval");
+  ParsedArgs p = Parse(args, false, err, "eval");
   if (!p.ok) {
     err << "usage: babelwatch eval INPUT.jsonl [--config FILE] [--json] [--jitter MINUTES "
            "[--runs N]]\n";
@@ -181,10 +193,14 @@ int RunEvalCommand(const std::vector<std::string>& args, std::ostream& out, std:
     return std::sqrt(sum / static_cast<double>(all.size()));
   };
   static const std::pair<const char*, double Scores::*> kFields[] = {
-      {"bcubed_precision", &Scores::bcubed_precision}, {"bcubed_recall", &Scores::bcubed_recall},
-      {"bcubed_f1", &Scores::bcubed_f1},               {"xling_precision", &Scores::xling_precision},
-      {"xling_recall", &Scores::xling_recall},         {"xling_f1", &Scores::xling_f1},
-      {"alert_precision", &Scores::alert_precision},   {"alert_recall", &Scores::alert_recall}};
+      {"bcubed_precision", &Scores::bcubed_precision},
+      {"bcubed_recall", &Scores::bcubed_recall},
+      {"bcubed_f1", &Scores::bcubed_f1},
+      {"xling_precision", &Scores::xling_precision},
+      {"xling_recall", &Scores::xling_recall},
+      {"xling_f1", &Scores::xling_f1},
+      {"alert_precision", &Scores::alert_precision},
+      {"alert_recall", &Scores::alert_recall}};
   if (p.json) {
     boost::json::object o;
     for (const auto& [name, field] : kFields) {
@@ -206,8 +222,8 @@ int RunEvalCommand(const std::vector<std::string>& args, std::ostream& out, std:
   out << p.input << ": " << records->size() << " documents, ";
   if (jitter) {
     out << runs << " runs with arrivals delayed by 0-" << p.jitter_minutes << " min, "
-        << stories / static_cast<size_t>(runs) << " stories and " << alerts / static_cast<size_t>(runs)
-        << " alerts per run";
+        << stories / static_cast<size_t>(runs) << " stories and "
+        << alerts / static_cast<size_t>(runs) << " alerts per run";
   } else {
     out << stories << " stories, " << alerts << " alerts";
   }
@@ -223,7 +239,7 @@ int RunEvalCommand(const std::vector<std::string>& args, std::ostream& out, std:
 
 int RunEvalPairsCommand(const std::vector<std::string>& args, std::ostream& out,
                         std::ostream& err) {
-  ParsedArgs p = Parse(args, false, true, err, "eval-pairs");
+  ParsedArgs p = Parse(args, true, err, "eval-pairs");
   if (!p.ok) {
     err << "usage: babelwatch eval-pairs PAIRS.jsonl [--json] [--scores OUT.jsonl]\n";
     return 2;
